@@ -1,0 +1,42 @@
+# Sourced by the scripts: find Python 3.13 and make .venv with the pinned requirements.
+# shellcheck shell=bash
+
+find_python313() {
+  local c
+  for c in "${PYTHON:-}" python3.13 "$(command -v pyenv >/dev/null 2>&1 && echo "$(pyenv root)/versions/3.13.0/bin/python3.13")" \
+           "$HOME/.pyenv/versions/3.13.0/bin/python3.13" /usr/local/bin/python3.13 /usr/bin/python3.13; do
+    [ -n "$c" ] || continue
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  # any pyenv-installed 3.13.x
+  if command -v pyenv >/dev/null 2>&1; then
+    for c in "$(pyenv root)"/versions/3.13.*/bin/python3.13; do
+      [ -x "$c" ] && { echo "$c"; return 0; }
+    done
+  fi
+  return 1
+}
+
+ensure_venv() {
+  # usage: ensure_venv ROOT  (creates ROOT/.venv and installs requirements_test.txt when it changed)
+  local root=$1 venv=$1/.venv stamp
+  if [ ! -x "$venv/bin/python" ]; then
+    local py
+    py=$(find_python313) || {
+      echo "error: Python 3.13 is needed (Home Assistant 2025.4 runs on it) and none was found." >&2
+      echo "       Install it (e.g. 'pyenv install 3.13.0') or set PYTHON=/path/to/python3.13." >&2
+      exit 2
+    }
+    echo "Creating $venv with $py" >&2
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+  fi
+  stamp=$(sha256sum "$root/requirements_test.txt" | cut -c1-16)
+  if [ "$(cat "$venv/.req-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "Installing test requirements into $venv (first run takes a few minutes)" >&2
+    "$venv/bin/python" -m pip install -q -r "$root/requirements_test.txt"
+    echo "$stamp" > "$venv/.req-stamp"
+  fi
+}
