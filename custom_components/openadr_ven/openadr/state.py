@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .enums import EventStatus, OptType
+from .models import Interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,9 @@ class SignalView:
     current_interval: int | None  # uid of the current interval
     unit: str | None = None  # itemUnits with scale, e.g. "USD", "kW"
     currency: str | None = None  # for price signals
+    # Every interval of the signal in order (uid, duration, payload value), so the HA layer can
+    # show values of events that have not started yet (calendar, price forecasts).
+    intervals: tuple[Interval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
