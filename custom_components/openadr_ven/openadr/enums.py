@@ -112,6 +112,27 @@ class ReportType(StrEnum):
     USAGE = "usage"
     DEMAND = "demand"
     X_RESOURCE_STATUS = "x-resourceStatus"
+    # The rest of the schema's enumeration, so a VTN's metadata parses (payloads).
+    SET_POINT = "setPoint"
+    DELTA_USAGE = "deltaUsage"
+    DELTA_SET_POINT = "deltaSetPoint"
+    DELTA_DEMAND = "deltaDemand"
+    BASELINE = "baseline"
+    DEVIATION = "deviation"
+    AVG_USAGE = "avgUsage"
+    AVG_DEMAND = "avgDemand"
+    OPERATING_STATE = "operatingState"
+    UP_REGULATION_CAPACITY_AVAILABLE = "upRegulationCapacityAvailable"
+    DOWN_REGULATION_CAPACITY_AVAILABLE = "downRegulationCapacityAvailable"
+    REGULATION_SETPOINT = "regulationSetpoint"
+    STORED_ENERGY = "storedEnergy"
+    TARGET_ENERGY_STORAGE = "targetEnergyStorage"
+    AVAILABLE_ENERGY_STORAGE = "availableEnergyStorage"
+    PRICE = "price"
+    LEVEL = "level"
+    POWER_FACTOR = "powerFactor"
+    PERCENT_USAGE = "percentUsage"
+    PERCENT_DEMAND = "percentDemand"
 
 
 class ReadingType(StrEnum):
@@ -141,6 +162,22 @@ class DataQuality(StrEnum):
     QUALITY_BAD_COMM_FAILURE = "Quality Bad - Comm Failure"
     QUALITY_BAD_LAST_KNOWN = "Quality Bad - Last Known Value"
     QUALITY_GOOD_NON_SPECIFIC = "Quality Good - Non Specific"
+    # The rest of the schema's enumeration (payloads).
+    QUALITY_BAD_CONFIGURATION_ERROR = "Quality Bad - Configuration Error"
+    QUALITY_BAD_NOT_CONNECTED = "Quality Bad - Not Connected"
+    QUALITY_BAD_DEVICE_FAILURE = "Quality Bad - Device Failure"
+    QUALITY_BAD_SENSOR_FAILURE = "Quality Bad - Sensor Failure"
+    QUALITY_BAD_OUT_OF_SERVICE = "Quality Bad - Out of Service"
+    QUALITY_UNCERTAIN_NON_SPECIFIC = "Quality Uncertain - Non Specific"
+    QUALITY_UNCERTAIN_LAST_USABLE_VALUE = "Quality Uncertain - Last Usable Value"
+    QUALITY_UNCERTAIN_SENSOR_NOT_ACCURATE = "Quality Uncertain - Sensor Not Accurate"
+    QUALITY_UNCERTAIN_EU_UNITS_EXCEEDED = "Quality Uncertain - EU Units Exceeded"
+    QUALITY_UNCERTAIN_SUB_NORMAL = "Quality Uncertain - Sub Normal"
+    QUALITY_GOOD_LOCAL_OVERRIDE = "Quality Good - Local Override"
+    QUALITY_LIMIT_FIELD_NOT = "Quality Limit - Field/Not"
+    QUALITY_LIMIT_FIELD_LOW = "Quality Limit - Field/Low"
+    QUALITY_LIMIT_FIELD_HIGH = "Quality Limit - Field/High"
+    QUALITY_LIMIT_FIELD_CONSTANT = "Quality Limit - Field/Constant"
 
 
 class Service(StrEnum):

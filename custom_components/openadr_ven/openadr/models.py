@@ -47,11 +47,20 @@ class Target:
     group_ids: tuple[str, ...] = ()
     party_ids: tuple[str, ...] = ()
     end_device_assets: tuple[str, ...] = ()
+    # Criteria the VEN cannot resolve itself, as (element local name, value): groupName, pnode,
+    # aggregatedPnode, serviceDeliveryPoint (node), meterAsset (mrid), serviceArea, serviceLocation,
+    # transportInterface (value ""). Kept so such a target is never mistaken for an empty one (R48).
+    others: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (
-            self.ven_ids or self.resource_ids or self.group_ids or self.party_ids or self.end_device_assets
+            self.ven_ids
+            or self.resource_ids
+            or self.group_ids
+            or self.party_ids
+            or self.end_device_assets
+            or self.others
         )
 
 
@@ -72,6 +81,7 @@ class ItemBase:
     hertz: float | None = None
     voltage: float | None = None
     ac: bool | None = None
+    pulse_factor: float | None = None  # oadr:pulseFactor of a pulseCount item (it has no siScaleCode)
 
 
 @dataclass(frozen=True, slots=True)
