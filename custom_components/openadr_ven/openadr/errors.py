@@ -48,7 +48,8 @@ class HTTPStatusError(TransportError):
     def __init__(self, status: int, message: str = "") -> None:
         self.status = status
         # 5xx: the VTN's fault, try again later; 4xx: our request is wrong, do not retry.
-        self.retryable = status >= 500
+        # 501 (unsupported method) is the exception: "must not re-send" it (§9.1.5).
+        self.retryable = status >= 500 and status != 501
         super().__init__(f"HTTP {status}{': ' + message if message else ''}")
 
 
@@ -98,3 +99,7 @@ class NotRegisteredError(OpenADRError):
 
 class UnknownEventError(OpenADRError):
     """No known event has that ID."""
+
+
+class UnknownOptError(OpenADRError):
+    """No availability schedule (opt) has that ID."""
