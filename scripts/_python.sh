@@ -40,3 +40,27 @@ ensure_venv() {
     echo "$stamp" > "$venv/.req-stamp"
   fi
 }
+
+ensure_hass_runtime() {
+  # usage: ensure_hass_runtime PYTHON  (installs the pinned requirements of the Home Assistant
+  # components the demo and the end-to-end test start with --skip-pip: frontend, recorder...)
+  local py=$1 missing
+  missing=$("$py" "$(dirname "${BASH_SOURCE[0]}")/../tools/hass_requirements.py") || return 1
+  if [ -n "$missing" ]; then
+    echo "Installing Home Assistant component requirements: $(echo "$missing" | tr '\n' ' ')" >&2
+    # shellcheck disable=SC2086
+    "$py" -m pip install -q $missing
+  fi
+}
+
+ensure_chromium() {
+  # Headless Chromium for the end-to-end test's dashboard screenshot (Debian package 'chromium').
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing chromium (headless screenshot of the demo dashboard)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+      || echo "warning: could not install chromium; the screenshot part of the e2e test will be skipped" >&2
+  else
+    echo "warning: chromium missing and not installable here; the e2e screenshot will be skipped" >&2
+  fi
+}
