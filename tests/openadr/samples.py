@@ -149,7 +149,7 @@ PRICE_EVENT = Event(
         resource_ids=("res-1", "res-2"),
         group_ids=("group-a",),
         party_ids=("party-9",),
-        others=(("groupName", "north"), ("pnode", "PNODE-17"), ("meterAsset", "meter-1")),
+        others=(("meterAsset", "meter-1"), ("pnode", "PNODE-17"), ("groupName", "north")),  # schema order
     ),
     response_required=ResponseRequired.NEVER,
     baseline=Baseline(

@@ -1,0 +1,392 @@
+"""Parsers for the EiEvent messages (VEN_REQUIREMENTS §2.1): oadrDistributeEvent, oadrCreatedEvent,
+oadrRequestEvent.  One bad oadrEvent never spoils a distribute: it becomes an InvalidEvent
+so the engine can answer it on its own (R19, R48)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from ..enums import OptType, ResponseRequired
+from ..errors import PayloadError
+from ..models import (
+    ActivePeriod,
+    Baseline,
+    CreatedEvent,
+    DistributeEvent,
+    Event,
+    EventDescriptor,
+    EventResponse,
+    EventSignal,
+    Interval,
+    InvalidEvent,
+    ItemBase,
+    RequestEvent,
+    Response,
+    Target,
+)
+from . import namespaces as ns
+from .parse_parts import (
+    child,
+    date_time,
+    duration_prop,
+    invalid,
+    item_base,
+    missing,
+    opt_text,
+    payload_float,
+    response,
+    target,
+    text,
+    to_datetime,
+    to_duration,
+    to_int,
+)
+
+_EMPTY_TARGET = Target()
+_RESPONSE_REQUIRED = {"always": ResponseRequired.ALWAYS, "never": ResponseRequired.NEVER}
+_OPT_TYPES = {"optIn": OptType.OPT_IN, "optOut": OptType.OPT_OUT}
+
+_P_EVENT = "oadrDistributeEvent/oadrEvent"
+_P_DESC = _P_EVENT + "/eiEvent/eventDescriptor"
+_P_PROPS = _P_EVENT + "/eiEvent/eiActivePeriod/properties"
+_P_SIGNAL = _P_EVENT + "/eiEvent/eiEventSignals/eiEventSignal"
+_P_BASELINE = _P_EVENT + "/eiEvent/eiEventSignals/eiEventBaseline"
+
+
+def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
+    out: list[Interval] = []
+    path = path + "/intervals/interval"
+    for index, iv in enumerate(el):
+        if iv.tag != ns.EI_INTERVAL:
+            continue
+        duration: timedelta | None = None
+        uid = index
+        value: float | None = None
+        for c in iv:
+            tag = c.tag
+            if tag == ns.XCAL_DURATION:
+                duration = duration_prop(c, path + "/duration")
+            elif tag == ns.XCAL_UID:
+                uid = to_int(text(child(c, ns.XCAL_TEXT, path + "/uid/text")), path + "/uid")
+            elif tag == ns.EI_SIGNAL_PAYLOAD and value is None:  # R100: exactly one payload
+                value = payload_float(
+                    child(c, ns.EI_PAYLOAD_FLOAT, path + "/signalPayload/payloadFloat"), path
+                )
+        if duration is None:
+            raise missing(path + "/duration")  # R102
+        if value is None:
+            raise missing(path + "/signalPayload")
+        out.append(Interval(uid, duration, value))
+    if not out:
+        raise missing(path)
+    return tuple(out)
+
+
+def _signal(el: etree._Element) -> EventSignal:
+    intervals: tuple[Interval, ...] | None = None
+    signal_target = _EMPTY_TARGET
+    name = signal_type = signal_id = None
+    item: ItemBase | None = None
+    current: float | None = None
+    for c in el:
+        tag = c.tag
+        if tag == ns.STRM_INTERVALS:
+            intervals = _intervals(c, _P_SIGNAL)
+        elif tag == ns.EI_TARGET:
+            signal_target = target(c)
+        elif tag == ns.EI_SIGNAL_NAME:
+            name = text(c)
+        elif tag == ns.EI_SIGNAL_TYPE:
+            signal_type = text(c)
+        elif tag == ns.EI_SIGNAL_ID:
+            signal_id = text(c)
+        elif tag == ns.EI_CURRENT_VALUE:
+            current = payload_float(child(c, ns.EI_PAYLOAD_FLOAT, _P_SIGNAL + "/currentValue"), _P_SIGNAL)
+        else:
+            kind = ns.ITEM_KIND_BY_TAG.get(tag)
+            if kind is not None:
+                item = _item(c, kind, _P_SIGNAL)
+    if intervals is None:
+        raise missing(_P_SIGNAL + "/intervals")
+    if not name:
+        raise missing(_P_SIGNAL + "/signalName")
+    if not signal_type:
+        raise missing(_P_SIGNAL + "/signalType")
+    if signal_id is None:
+        raise missing(_P_SIGNAL + "/signalID")
+    return EventSignal(name, signal_type, signal_id, intervals, current, item, signal_target)
+
+
+def _item(el: etree._Element, kind: str, path: str) -> ItemBase:
+    return item_base(el, kind, path + "/" + kind)
+
+
+def _baseline(el: etree._Element) -> Baseline:
+    dtstart: datetime | None = None
+    duration: timedelta | None = None
+    intervals: tuple[Interval, ...] | None = None
+    baseline_id = name = None
+    resource_ids: list[str] = []
+    item: ItemBase | None = None
+    for c in el:
+        tag = c.tag
+        if tag == ns.XCAL_DTSTART:
+            dtstart = date_time(c, _P_BASELINE + "/dtstart")
+        elif tag == ns.XCAL_DURATION:
+            duration = duration_prop(c, _P_BASELINE + "/duration")
+        elif tag == ns.STRM_INTERVALS:
+            intervals = _intervals(c, _P_BASELINE)
+        elif tag == ns.EI_BASELINE_ID:
+            baseline_id = text(c)
+        elif tag == ns.EI_RESOURCE_ID:
+            resource_ids.append(text(c))
+        elif tag == ns.EI_BASELINE_NAME:
+            name = text(c)
+        else:
+            kind = ns.ITEM_KIND_BY_TAG.get(tag)
+            if kind is not None:
+                item = _item(c, kind, _P_BASELINE)
+    if dtstart is None:
+        raise missing(_P_BASELINE + "/dtstart")
+    if duration is None:
+        raise missing(_P_BASELINE + "/duration")
+    if intervals is None:
+        raise missing(_P_BASELINE + "/intervals")
+    if baseline_id is None:
+        raise missing(_P_BASELINE + "/baselineID")
+    return Baseline(baseline_id, name or "", dtstart, duration, intervals, tuple(resource_ids), item)
+
+
+def _descriptor(el: etree._Element) -> EventDescriptor:
+    event_id = market = status = None
+    modification: int | None = None
+    created: datetime | None = None
+    priority = 0
+    mod_time: datetime | None = None
+    mod_reason = test_event = comment = None
+    for c in el:
+        tag = c.tag
+        if tag == ns.EI_EVENT_ID:
+            event_id = text(c)
+        elif tag == ns.EI_MODIFICATION_NUMBER:
+            modification = to_int(text(c), _P_DESC + "/modificationNumber")
+        elif tag == ns.EI_MARKET_CONTEXT:
+            market = text(child(c, ns.EMIX_MARKET_CONTEXT, _P_DESC + "/eiMarketContext/marketContext"))
+        elif tag == ns.EI_CREATED_DATE_TIME:
+            created = to_datetime(text(c), _P_DESC + "/createdDateTime")
+        elif tag == ns.EI_EVENT_STATUS:
+            status = text(c)
+        elif tag == ns.EI_PRIORITY:
+            priority = to_int(text(c), _P_DESC + "/priority")  # 0 = lowest (R3)
+        elif tag == ns.EI_MODIFICATION_DATE_TIME:
+            mod_time = to_datetime(text(c), _P_DESC + "/modificationDateTime")
+        elif tag == ns.EI_MODIFICATION_REASON:
+            mod_reason = opt_text(c)
+        elif tag == ns.EI_TEST_EVENT:
+            test_event = text(c)  # any value but "false" = test event (R6)
+        elif tag == ns.EI_VTN_COMMENT:
+            comment = opt_text(c)
+    if not event_id:
+        raise missing(_P_DESC + "/eventID")
+    if modification is None:
+        raise missing(_P_DESC + "/modificationNumber")
+    if market is None:
+        raise missing(_P_DESC + "/eiMarketContext")
+    if created is None:
+        raise missing(_P_DESC + "/createdDateTime")
+    if not status:
+        raise missing(_P_DESC + "/eventStatus")
+    return EventDescriptor(
+        event_id, modification, market, created, status, priority, mod_time, mod_reason, test_event, comment
+    )
+
+
+def _active_period(el: etree._Element) -> ActivePeriod:
+    props = child(el, ns.XCAL_PROPERTIES, _P_PROPS)
+    dtstart: datetime | None = None
+    duration: timedelta | None = None
+    start_after = notification = ramp_up = recovery = None
+    for c in props:
+        tag = c.tag
+        if tag == ns.XCAL_DTSTART:
+            dtstart = date_time(c, _P_PROPS + "/dtstart")
+        elif tag == ns.XCAL_DURATION:
+            duration = duration_prop(c, _P_PROPS + "/duration")
+        elif tag == ns.XCAL_TOLERANCE:
+            for tolerate in c:
+                for s in tolerate:
+                    if s.tag == ns.XCAL_STARTAFTER:  # randomization window (R30)
+                        start_after = to_duration(text(s), _P_PROPS + "/tolerance/tolerate/startafter")
+        elif tag == ns.EI_X_NOTIFICATION:
+            notification = duration_prop(c, _P_PROPS + "/x-eiNotification")
+        elif tag == ns.EI_X_RAMP_UP:
+            ramp_up = duration_prop(c, _P_PROPS + "/x-eiRampUp")
+        elif tag == ns.EI_X_RECOVERY:
+            recovery = duration_prop(c, _P_PROPS + "/x-eiRecovery")
+    if dtstart is None:
+        raise missing(_P_PROPS + "/dtstart")
+    if duration is None:
+        raise missing(_P_PROPS + "/duration")
+    return ActivePeriod(dtstart, duration, start_after, notification, ramp_up, recovery)
+
+
+def _response_required(el: etree._Element) -> ResponseRequired:
+    value = _RESPONSE_REQUIRED.get(text(el))
+    if value is None:
+        raise invalid(_P_EVENT + "/oadrResponseRequired", f"unknown value {text(el)[:32]!r}")
+    return value
+
+
+def parse_event(oadr_event: etree._Element) -> Event:
+    ei_event: etree._Element | None = None
+    required = ResponseRequired.ALWAYS
+    for c in oadr_event:
+        if c.tag == ns.EI_EVENT:
+            ei_event = c
+        elif c.tag == ns.O_RESPONSE_REQUIRED:
+            required = _response_required(c)
+    if ei_event is None:
+        raise missing(_P_EVENT + "/eiEvent")
+    descriptor: EventDescriptor | None = None
+    period: ActivePeriod | None = None
+    signals: list[EventSignal] = []
+    baseline: Baseline | None = None
+    event_target = _EMPTY_TARGET
+    for c in ei_event:
+        tag = c.tag
+        if tag == ns.EI_EVENT_DESCRIPTOR:
+            descriptor = _descriptor(c)
+        elif tag == ns.EI_ACTIVE_PERIOD:
+            period = _active_period(c)
+        elif tag == ns.EI_EVENT_SIGNALS:
+            for s in c:
+                if s.tag == ns.EI_EVENT_SIGNAL:
+                    signals.append(_signal(s))
+                elif s.tag == ns.EI_EVENT_BASELINE:
+                    baseline = _baseline(s)
+        elif tag == ns.EI_TARGET:
+            event_target = target(c)
+    if descriptor is None:
+        raise missing(_P_DESC)
+    if period is None:
+        raise missing(_P_EVENT + "/eiEvent/eiActivePeriod")
+    if not signals:
+        raise missing(_P_SIGNAL)
+    return Event(descriptor, period, tuple(signals), event_target, required, baseline)
+
+
+def _invalid_event(oadr_event: etree._Element, error: PayloadError) -> InvalidEvent:
+    """What can still be read of a broken oadrEvent, for its own error answer."""
+    event_id = ""
+    modification = 0
+    required = ResponseRequired.ALWAYS
+    for c in oadr_event.iter(ns.EI_EVENT_ID, ns.EI_MODIFICATION_NUMBER, ns.O_RESPONSE_REQUIRED):
+        value = text(c)
+        if c.tag == ns.EI_EVENT_ID and not event_id:
+            event_id = value
+        elif c.tag == ns.EI_MODIFICATION_NUMBER and value.isascii() and value.isdigit() and len(value) < 11:
+            modification = int(value)
+        elif c.tag == ns.O_RESPONSE_REQUIRED:
+            required = _RESPONSE_REQUIRED.get(value, ResponseRequired.ALWAYS)
+    return InvalidEvent(event_id, modification, error.code, str(error), required)
+
+
+def parse_distribute_event(el: etree._Element) -> DistributeEvent:
+    request_id: str | None = None
+    vtn_id: str | None = None
+    ei_response: Response | None = None
+    events: list[Event] = []
+    invalid_events: list[InvalidEvent] = []
+    for c in el:
+        tag = c.tag
+        if tag == ns.O_EVENT:
+            try:
+                events.append(parse_event(c))
+            except PayloadError as err:
+                invalid_events.append(_invalid_event(c, err))
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as err:
+                invalid_events.append(_invalid_event(c, PayloadError(f"unreadable event: {err}")))
+        elif tag == ns.PYLD_REQUEST_ID:
+            request_id = text(c)
+        elif tag == ns.EI_VTN_ID:
+            vtn_id = text(c)
+        elif tag == ns.EI_RESPONSE:
+            ei_response = response(c, "oadrDistributeEvent/eiResponse")
+    if request_id is None:
+        raise missing("oadrDistributeEvent/requestID")
+    if vtn_id is None:
+        raise missing("oadrDistributeEvent/vtnID")
+    return DistributeEvent(request_id, vtn_id, tuple(events), tuple(invalid_events), ei_response)
+
+
+def parse_created_event(el: etree._Element) -> CreatedEvent:
+    created = child(el, ns.PYLD_EI_CREATED_EVENT, "oadrCreatedEvent/eiCreatedEvent")
+    path = "oadrCreatedEvent/eiCreatedEvent"
+    ei_response: Response | None = None
+    ven_id: str | None = None
+    responses: list[EventResponse] = []
+    for c in created:
+        tag = c.tag
+        if tag == ns.EI_RESPONSE:
+            ei_response = response(c, path + "/eiResponse")
+        elif tag == ns.EI_VEN_ID:
+            ven_id = text(c)
+        elif tag == ns.EI_EVENT_RESPONSES:
+            for r in c:
+                if r.tag == ns.EI_EVENT_RESPONSE:
+                    responses.append(_event_response(r, path + "/eventResponses/eventResponse"))
+    if ei_response is None:
+        raise missing(path + "/eiResponse")
+    if ven_id is None:
+        raise missing(path + "/venID")
+    return CreatedEvent(ven_id, tuple(responses), ei_response)
+
+
+def _event_response(el: etree._Element, path: str) -> EventResponse:
+    # An eventResponse has the eiResponse shape plus qualifiedEventID and optType.
+    code = response(el, path)
+    event_id: str | None = None
+    modification: int | None = None
+    opt: OptType | None = None
+    for c in el:
+        tag = c.tag
+        if tag == ns.EI_QUALIFIED_EVENT_ID:
+            for q in c:
+                if q.tag == ns.EI_EVENT_ID:
+                    event_id = text(q)
+                elif q.tag == ns.EI_MODIFICATION_NUMBER:
+                    modification = to_int(text(q), path + "/qualifiedEventID/modificationNumber")
+        elif tag == ns.EI_OPT_TYPE:
+            opt = _OPT_TYPES.get(text(c))
+            if opt is None:
+                raise invalid(path + "/optType", f"unknown optType {text(c)[:32]!r}")
+    if event_id is None:
+        raise missing(path + "/qualifiedEventID/eventID")
+    if modification is None:
+        raise missing(path + "/qualifiedEventID/modificationNumber")
+    if opt is None:
+        raise missing(path + "/optType")
+    return EventResponse(event_id, modification, opt, code.code, code.description, code.request_id or "")
+
+
+def parse_request_event(el: etree._Element) -> RequestEvent:
+    path = "oadrRequestEvent/eiRequestEvent"
+    request = child(el, ns.PYLD_EI_REQUEST_EVENT, path)
+    request_id: str | None = None
+    ven_id: str | None = None
+    limit: int | None = None
+    for c in request:
+        tag = c.tag
+        if tag == ns.PYLD_REQUEST_ID:
+            request_id = text(c)
+        elif tag == ns.EI_VEN_ID:
+            ven_id = text(c)
+        elif tag == ns.PYLD_REPLY_LIMIT:
+            limit = to_int(text(c), path + "/replyLimit")
+    if request_id is None:
+        raise missing(path + "/requestID")
+    if ven_id is None:
+        raise missing(path + "/venID")
+    return RequestEvent(request_id, ven_id, limit)
