@@ -202,7 +202,8 @@ def _prepare(
     if pin := data.get(CONF_VTN_FINGERPRINT):
         if not is_valid_fingerprint(pin):
             raise FlowError("invalid_fingerprint", field=CONF_VTN_FINGERPRINT)
-        data[CONF_VTN_FINGERPRINT] = normalize_fingerprint(pin)
+        digits = normalize_fingerprint(pin)
+        data[CONF_VTN_FINGERPRINT] = ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
     cert, key = data.get(CONF_CERTIFICATE), data.get(CONF_PRIVATE_KEY)
     fingerprint: str | None = None
@@ -213,11 +214,16 @@ def _prepare(
     elif url.scheme == "https" or data.get(CONF_XML_SIGNATURE):
         # §9.2.1.1: client certificates are mandatory (also the signing key of XML signatures).
         raise FlowError("certificate_required", field=CONF_CERTIFICATE)
+    if ca := data.get(CONF_CA_CERTIFICATES):
+        try:
+            x509.load_pem_x509_certificates(ca.encode())
+        except ValueError as err:
+            raise FlowError("invalid_ca", field=CONF_CA_CERTIFICATES) from err
     try:
         context = build_ssl_context(data)
     except CertificateError as err:
         raise FlowError("invalid_certificate", field=CONF_CERTIFICATE) from err
-    except (ssl.SSLError, ValueError) as err:
+    except (ssl.SSLError, ValueError) as err:  # pragma: no cover - the CA was parsed above
         raise FlowError("invalid_ca", field=CONF_CA_CERTIFICATES) from err
     return data, fingerprint, context
 
