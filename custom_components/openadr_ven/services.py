@@ -60,13 +60,19 @@ _WINDOW = vol.All(
     cv.has_at_least_one_key(ATTR_END, ATTR_DURATION),
 )
 
+_OPT_TYPES: dict[str, OptType] = {
+    "opt_in": OptType.OPT_IN,
+    "opt_out": OptType.OPT_OUT,
+    **{str(o): o for o in OptType},
+}
+
 OPT_SCHEMA = vol.Schema({**_ENTRY, vol.Optional(ATTR_EVENT_ID): cv.string})
 SET_AVAILABILITY_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         vol.Required(ATTR_WINDOWS): vol.All(cv.ensure_list, vol.Length(min=1), [_WINDOW]),
-        vol.Optional(ATTR_OPT_TYPE, default=str(OptType.OPT_OUT)): vol.In(
-            {"opt_in": OptType.OPT_IN, "opt_out": OptType.OPT_OUT, **{str(o): o for o in OptType}}
+        vol.Optional(ATTR_OPT_TYPE, default="opt_out"): vol.All(
+            cv.string, vol.In(_OPT_TYPES), _OPT_TYPES.__getitem__
         ),
     }
 )

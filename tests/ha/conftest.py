@@ -19,6 +19,8 @@ from unittest.mock import AsyncMock, patch
 import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.const import (
     CONF_ALLOW_INSECURE,
@@ -287,6 +289,12 @@ def snapshot_with_event_fixture() -> Callable[..., VenSnapshot]:
 @pytest.fixture(name="event_view")
 def event_view_fixture() -> Callable[..., EventView]:
     return event_view
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy with Home Assistant's serializer; files in ``tests/ha/snapshots/``."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
