@@ -128,7 +128,7 @@ class VenEngine:
         return Outgoing(message, "cancel")
 
     def next_wakeup(self, now: datetime) -> datetime | None:
-        """The next instant at which something changes without any input."""
+        """The next instant after ``now`` at which something changes without any input."""
         times: list[datetime] = []
         if self.registration is not None:
             if self.next_poll is not None:
@@ -139,8 +139,9 @@ class VenEngine:
         elif self.register_at is not None:
             times.append(self.register_at)
         for record in self.events.values():
-            times.extend(t for t in boundaries(record) if t > now)
-        return min(times) if times else None
+            times.extend(boundaries(record))
+        future = [t for t in times if t > now]
+        return min(future) if future else None
 
     # ------------------------------------------------------------------ delivery results
 

@@ -1,0 +1,378 @@
+"""VenClient (the async driver) against a scripted fake VTN at the model level."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from custom_components.openadr_ven.openadr.clock import FakeClock
+from custom_components.openadr_ven.openadr.driver import VenClient
+from custom_components.openadr_ven.openadr.enums import OptType, Service
+from custom_components.openadr_ven.openadr.errors import VTNConnectionError
+from custom_components.openadr_ven.openadr.models import (
+    CanceledOpt,
+    CanceledPartyRegistration,
+    CancelOpt,
+    CancelPartyRegistration,
+    CreatedEvent,
+    CreatedOpt,
+    CreatedPartyRegistration,
+    CreateOpt,
+    CreatePartyRegistration,
+    CreateReport,
+    Poll,
+    QueryRegistration,
+    RegisteredReport,
+    RegisterReport,
+    ReportRequest,
+    RequestEvent,
+    Response,
+    SpecifierPayload,
+    UpdatedReport,
+    UpdateReport,
+)
+from custom_components.openadr_ven.openadr.storage import MemoryStorage
+from custom_components.openadr_ven.openadr.transport import Backoff
+from tests.openadr.enginekit import (
+    OK,
+    POLL,
+    REG,
+    T0,
+    VEN,
+    VTN,
+    config,
+    created_registration,
+    distribute,
+    event,
+)
+
+
+class FakeVTN:
+    """Answers like a VTN; ``queue`` holds what the next polls return; ``down`` fails sends."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[Service, Any]] = []
+        self.queue: list[Any] = []
+        self.events: list[Any] = []
+        self.down = 0  # number of next sends that fail
+        self.offline = False
+        self._objects: dict[bytes, Any] = {}
+        self._n = 0
+
+    def _key(self, obj: Any) -> bytes:
+        self._n += 1
+        key = f"obj{self._n}".encode()
+        self._objects[key] = obj
+        return key
+
+    def encode(self, message: Any, now: datetime) -> bytes:
+        return self._key(message)
+
+    def decode(self, data: bytes) -> Any:
+        return self._objects.pop(data)
+
+    async def send(self, service: Service, payload: bytes) -> bytes:
+        message = self._objects.pop(payload)
+        if self.offline or self.down:
+            self.down = max(0, self.down - 1)
+            raise VTNConnectionError("connection refused")
+        self.received.append((service, message))
+        return self._key(self.answer(message))
+
+    def answer(self, message: Any) -> Any:
+        match message:
+            case CreatePartyRegistration():
+                return created_registration()
+            case QueryRegistration():
+                return CreatedPartyRegistration(Response(200, "OK", message.request_id), vtn_id=VTN)
+            case RegisterReport():
+                return RegisteredReport(Response(200, "OK", message.request_id), ven_id=VEN)
+            case RequestEvent():
+                return distribute(*self.events)
+            case Poll():
+                return self.queue.pop(0) if self.queue else OK
+            case UpdateReport():
+                return UpdatedReport(Response(200, "OK", message.request_id), ven_id=VEN)
+            case CreateOpt():
+                return CreatedOpt(Response(200, "OK", message.request_id), message.opt_id)
+            case CancelOpt():
+                return CanceledOpt(Response(200, "OK", message.request_id), message.opt_id)
+            case CancelPartyRegistration():
+                return CanceledPartyRegistration(Response(200, "OK", message.request_id), REG, VEN)
+        return OK
+
+    def kinds(self) -> list[str]:
+        return [type(m).__name__ for _, m in self.received]
+
+
+def make_client(vtn: FakeVTN, clock: FakeClock, storage: MemoryStorage | None = None, **kw: Any) -> VenClient:
+    return VenClient(
+        config(),
+        vtn,
+        storage if storage is not None else MemoryStorage(),
+        clock=clock,
+        rng=random.Random(7),
+        encode=vtn.encode,
+        decode=vtn.decode,
+        backoff=kw.pop("backoff", Backoff(jitter=0.0)),
+        **kw,
+    )
+
+
+async def start(client: VenClient, clock: FakeClock) -> asyncio.Task[None]:
+    task = asyncio.create_task(client.run())
+    await clock.advance(0)
+    return task
+
+
+async def finish(client: VenClient, task: asyncio.Task[None], clock: FakeClock) -> None:
+    await client.stop()
+    assert task.done()
+    await clock.advance(0)
+    assert clock.sleepers == 0
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert others == []
+
+
+async def test_bootstrap_then_poll_at_requested_frequency() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    await client.load()
+    task = await start(client, clock)
+    assert vtn.kinds() == ["CreatePartyRegistration", "RegisterReport", "RequestEvent"]
+    assert [s for s, _ in vtn.received] == [Service.EI_REGISTER_PARTY, Service.EI_REPORT, Service.EI_EVENT]
+    await clock.advance(POLL.total_seconds() - 0.5)
+    assert vtn.kinds()[-1] == "RequestEvent"  # R500: never before the requested interval
+    await clock.advance(POLL.total_seconds() * 0.06)
+    assert vtn.kinds()[-1] == "Poll"
+    assert client.snapshot.registration is not None
+    assert client.snapshot.connection.online
+    await finish(client, task, clock)
+
+
+async def test_g1_4015_drain_answers_each_reply_before_polling_again() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    vtn.received.clear()
+    one_shot = ReportRequest(
+        "rr1",
+        "TELEMETRY_STATUS",
+        timedelta(0),
+        timedelta(0),
+        (SpecifierPayload("status", "x-notApplicable"),),
+    )
+    vtn.queue = [distribute(event()), CreateReport("cr1", (one_shot,), VEN)]
+    await client.poll_now()
+    await clock.advance(0)
+    assert vtn.kinds() == ["Poll", "CreatedEvent", "Poll", "CreatedReport", "UpdateReport", "Poll"]
+    await clock.advance(1)
+    assert vtn.kinds()[-1] == "Poll"
+    assert len(vtn.received) == 6  # drained: back to the normal interval
+    await finish(client, task, clock)
+
+
+async def test_backoff_sequence_on_unreachable_vtn(caplog: pytest.LogCaptureFixture) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    vtn.down = 4
+    client = make_client(vtn, clock)
+    caplog.set_level(logging.INFO, logger="custom_components.openadr_ven.openadr.driver")
+    task = await start(client, clock)
+    delays = []
+    for _ in range(4):
+        deadline = clock.next_deadline()
+        assert deadline is not None
+        delays.append((deadline - clock.now()).total_seconds())
+        await clock.advance(delays[-1])
+    assert delays == [1.0, 2.0, 4.0, 8.0]  # §9.1.7: 1 s doubling (jitter 0 here)
+    assert vtn.kinds()[:1] == ["CreatePartyRegistration"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "unreachable" in r.message]
+    infos = [r for r in caplog.records if r.levelno == logging.INFO and "reachable again" in r.message]
+    assert len(warnings) == 1
+    assert len(infos) == 1
+    await finish(client, task, clock)
+
+
+async def test_connection_state_while_failing() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    vtn.offline = True
+    await client.poll_now()
+    await clock.advance(0)
+    await clock.advance(1)
+    conn = client.snapshot.connection
+    assert not conn.online
+    assert conn.consecutive_failures == 2
+    assert conn.failing_since == T0
+    assert conn.last_error is not None
+    assert "connection refused" in conn.last_error
+    assert conn.last_success == T0
+    await finish(client, task, clock)
+
+
+async def test_offline_reports_are_buffered_and_delivered_in_order() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    periodic = ReportRequest(
+        "rr1",
+        "TELEMETRY_STATUS",
+        timedelta(minutes=1),
+        timedelta(minutes=1),
+        (SpecifierPayload("status", "x-notApplicable"),),
+    )
+    vtn.queue = [CreateReport("cr1", (periodic,), VEN)]
+    await client.poll_now()
+    await clock.advance(0)
+    assert vtn.kinds()[-3:] == ["CreatedReport", "UpdateReport", "Poll"]
+    vtn.offline = True
+    await clock.advance(5 * 60)
+    buffered = [o.message for o in client.engine.outbox if isinstance(o.message, UpdateReport)]
+    assert len(buffered) >= 4
+    vtn.offline = False
+    vtn.received.clear()
+    await clock.advance(600)
+    updates = [m for _, m in vtn.received if isinstance(m, UpdateReport)]
+    assert len(updates) >= len(buffered)
+    created = [u.reports[0].created_date_time for u in updates]
+    assert created == sorted(created)
+    assert [u.request_id for u in updates[: len(buffered)]] == [b.request_id for b in buffered]
+    await finish(client, task, clock)
+
+
+async def test_persistence_round_trip_keeps_offset_opt_and_reports() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    storage = MemoryStorage()
+    client = make_client(vtn, clock, storage)
+    task = await start(client, clock)
+    ev = event(start=T0 + timedelta(minutes=1), start_after=timedelta(minutes=10))
+    periodic = ReportRequest(
+        "rr1",
+        "TELEMETRY_USAGE",
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        (SpecifierPayload("power", "x-notApplicable"),),
+    )
+    vtn.queue = [distribute(ev), CreateReport("cr1", (periodic,), VEN)]
+    await client.poll_now()
+    await clock.advance(20 * 60)  # event active
+    await client.opt(OptType.OPT_OUT)
+    await clock.advance(0)
+    before = client.snapshot
+    assert before.events[0].opt is OptType.OPT_OUT
+    assert before.manual_override
+    await finish(client, task, clock)
+
+    vtn2 = FakeVTN()
+    restarted = make_client(vtn2, clock, storage)
+    await restarted.load()
+    after = restarted.snapshot
+    assert after.events[0].random_offset == before.events[0].random_offset
+    assert after.events[0].opt is OptType.OPT_OUT
+    assert after.active_report_requests == ("rr1",)
+    task = await start(restarted, clock)
+    assert "CreatePartyRegistration" not in vtn2.kinds()
+    await finish(restarted, task, clock)
+
+
+async def test_opt_command_is_sent_at_once() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    vtn.events = [event()]
+    task = await start(client, clock)
+    view = await client.opt(OptType.OPT_OUT, "ev1")
+    assert view.opt is OptType.OPT_OUT
+    await clock.advance(0)
+    created = [m for _, m in vtn.received if isinstance(m, CreatedEvent)]
+    assert [r.opt_type for r in created[-1].event_responses] == [OptType.OPT_OUT]
+    assert created[-1].event_responses[0].request_id == "dist-1"  # R42
+    await finish(client, task, clock)
+
+
+async def test_query_registration_and_errors() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    reply = await client.query_registration()
+    assert reply.vtn_id == VTN
+    assert reply.registration_id is None
+    vtn.offline = True
+    with pytest.raises(VTNConnectionError):
+        await client.query_registration()
+
+
+async def test_register_and_cancel_registration_commands() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    storage = MemoryStorage()
+    client = make_client(vtn, clock, storage)
+    registration = await client.register()
+    assert (registration.ven_id, registration.registration_id) == (VEN, REG)
+    await client.cancel_registration()
+    assert isinstance(vtn.received[-1][1], CancelPartyRegistration)
+    assert client.snapshot.registration is None
+    assert storage.data is not None
+    assert storage.data["registration"] is None
+
+
+async def test_listeners_receive_snapshots_and_notifications() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    snaps: list[Any] = []
+    notes: list[Any] = []
+    unsub = client.add_listener(snaps.append)
+    client.add_notification_listener(notes.append)
+    vtn.events = [event(start=T0 + timedelta(minutes=1))]
+    task = await start(client, clock)
+    await clock.advance(120)
+    kinds = [n.kind.value for n in notes]
+    assert kinds[:2] == ["event_received", "event_started"]
+    assert snaps[-1].active_events[0].event_id == "ev1"
+    unsub()
+    count = len(snaps)
+    await clock.advance(3600)
+    assert len(snaps) == count
+    await finish(client, task, clock)
+
+
+async def test_stop_during_backoff_leaves_nothing_running() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    vtn.offline = True
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    await clock.advance(3)
+    await finish(client, task, clock)
+
+
+async def test_cancelled_run_task_cleans_up() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await clock.advance(0)
+    assert clock.sleepers == 0
+
+
+async def test_availability_commands() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    task = await start(client, clock)
+    from custom_components.openadr_ven.openadr.models import Availability
+
+    opt_id = await client.set_availability([Availability(T0 + timedelta(days=1), timedelta(hours=4))])
+    await clock.advance(0)
+    sent = [m for _, m in vtn.received if isinstance(m, CreateOpt)]
+    assert sent[-1].opt_id == opt_id
+    assert client.snapshot.availability_opt_ids == (opt_id,)
+    await client.clear_availability()
+    await clock.advance(0)
+    assert isinstance(vtn.received[-1][1], CancelOpt)
+    assert vtn.received[-1][1].opt_id == opt_id
+    assert client.snapshot.availability_opt_ids == ()
+    await finish(client, task, clock)
