@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.openadr_ven.binary_sensor import BINARY_SENSORS
+from custom_components.openadr_ven.calendar import DESCRIPTION as CALENDAR_DESCRIPTION
+from custom_components.openadr_ven.const import DOMAIN
+from custom_components.openadr_ven.event import DESCRIPTION as EVENT_DESCRIPTION
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType
 from custom_components.openadr_ven.openadr.state import VenSnapshot
+from custom_components.openadr_ven.select import DESCRIPTION as SELECT_DESCRIPTION
+from custom_components.openadr_ven.sensor import SENSORS
 from tests.ha.entity_helpers import (
     NOW,
     OFFLINE,
@@ -31,6 +40,8 @@ from tests.ha.entity_helpers import (
 
 if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
+
+MANIFEST = Path(__file__).resolve().parents[2] / "custom_components" / "openadr_ven" / "manifest.json"
 
 
 @pytest.fixture(autouse=True)
@@ -247,3 +258,51 @@ async def test_noisy_diagnostics_disabled_by_default(
         if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     }
     assert disabled == {"last_successful_poll", "registration_id", "poll_interval"}
+
+
+async def test_device(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: FakeVenClient
+) -> None:
+    """One service device per VEN, named after it, holding every entity."""
+    await _setup(hass, mock_config_entry, mock_client, snapshot_no_event())
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, mock_config_entry.unique_id or "")})
+    assert device is not None
+    assert device.name == "Home VEN"
+    assert device.manufacturer == "OpenADR"
+    assert device.model == "OpenADR 2.0b VEN"
+    assert device.sw_version == json.loads(MANIFEST.read_text())["version"]
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.configuration_url is None
+    entity = er.async_get(hass).async_get(
+        entity_id_of(hass, "sensor", "ven_id", mock_config_entry.unique_id or "")
+    )
+    assert entity is not None
+    assert entity.device_id == device.id
+    assert entity.unique_id == f"{mock_config_entry.unique_id}_ven_id"
+
+
+def test_every_entity_is_translated_and_has_an_icon() -> None:
+    """Names, enum/select states and event types in strings.json; icons in icons.json."""
+    strings = json.loads((MANIFEST.parent / "strings.json").read_text())["entity"]
+    icons = json.loads((MANIFEST.parent / "icons.json").read_text())["entity"]
+    described: dict[str, list[Any]] = {
+        "sensor": list(SENSORS),
+        "binary_sensor": list(BINARY_SENSORS),
+        "calendar": [CALENDAR_DESCRIPTION],
+        "event": [EVENT_DESCRIPTION],
+        "select": [SELECT_DESCRIPTION],
+    }
+    for platform, descriptions in described.items():
+        keys = {d.translation_key for d in descriptions}
+        assert set(strings[platform]) == keys, platform
+        assert set(icons[platform]) == keys, platform
+        for description in descriptions:
+            translated = strings[platform][description.translation_key]
+            assert translated["name"]
+            options = getattr(description, "options", None)
+            if options:
+                assert set(translated["state"]) == set(options), description.key
+                if "state" in icons[platform][description.translation_key]:
+                    assert set(icons[platform][description.translation_key]["state"]) == set(options)
+    event_states = strings["event"]["dr_event"]["state_attributes"]["event_type"]["state"]
+    assert list(event_states) == EVENT_DESCRIPTION.event_types
