@@ -87,6 +87,60 @@ def is_valid_fingerprint(value: str) -> bool:
     return len(norm) == 20 and all(ch in "0123456789ABCDEF" for ch in norm)
 
 
+# --------------------------------------------------------------------------- fingerprint pinning
+
+
+class PinnedCertificateMismatch(ssl.SSLCertVerificationError):
+    """Raised inside the TLS handshake when the peer certificate is not the pinned one.
+
+    An ``ssl`` error so asyncio fails the handshake with it (no request byte is sent to the wrong peer);
+    the transport turns it into ``errors.FingerprintMismatchError``.
+    """
+
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"peer certificate fingerprint {actual} does not match the pinned {expected}")
+        self.expected = expected
+        self.actual = actual
+
+
+class _PinnedSSLObject(ssl.SSLObject):
+    """An SSLObject that checks the peer's OpenADR fingerprint once the handshake succeeds."""
+
+    pinned_fingerprint: str = ""
+
+    def do_handshake(self) -> None:
+        super().do_handshake()
+        der = self.getpeercert(binary_form=True)
+        actual = fingerprint(der) if der else "(no certificate)"
+        if not fingerprints_equal(self.pinned_fingerprint, actual):
+            raise PinnedCertificateMismatch(self.pinned_fingerprint, actual)
+
+
+def pin_ssl_context(ctx: ssl.SSLContext, expected_fingerprint: str) -> None:
+    """Make every TLS connection made with ``ctx`` check the peer certificate's OpenADR fingerprint.
+
+    The check runs at the end of the handshake (through ``SSLContext.sslobject_class``), on top of the
+    usual CA and host name verification, so nothing is sent to a peer with another certificate.
+    The context is changed in place: use one context per VTN. Pinning a context again with the
+    same fingerprint is a no-op; with another one it is a ``ValueError``.
+    """
+    if not is_valid_fingerprint(expected_fingerprint):
+        raise ValueError(f"not an OpenADR fingerprint (10 hex bytes): {expected_fingerprint!r}")
+    current = ctx.sslobject_class
+    if issubclass(current, _PinnedSSLObject):
+        if fingerprints_equal(current.pinned_fingerprint, expected_fingerprint):
+            return
+        raise ValueError("this SSL context is already pinned to another VTN certificate")
+    pinned = type("PinnedSSLObject", (_PinnedSSLObject,), {"pinned_fingerprint": expected_fingerprint})
+    ctx.sslobject_class = pinned
+
+
+def pinned_fingerprint(ctx: ssl.SSLContext) -> str | None:
+    """The fingerprint ``ctx`` is pinned to, if any."""
+    current = ctx.sslobject_class
+    return current.pinned_fingerprint if issubclass(current, _PinnedSSLObject) else None
+
+
 # --------------------------------------------------------------------------- certificate info
 
 

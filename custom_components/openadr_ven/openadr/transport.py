@@ -40,7 +40,7 @@ from .errors import (
     VTNConnectionError,
     VTNTimeoutError,
 )
-from .security import fingerprint, fingerprints_equal, is_valid_fingerprint
+from .security import PinnedCertificateMismatch, is_valid_fingerprint, pin_ssl_context
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,14 +68,15 @@ _CLIENT_CERT_ALERTS = frozenset(
         "TLSV13_ALERT_CERTIFICATE_REQUIRED",
     }
 )
+_UNTRUSTED = "the VTN certificate was issued by a CA that is not trusted (check the CA certificate)"
 # X509_V_ERR_* codes met when verifying the VTN certificate.
 _VERIFY_MESSAGES = {
     9: "the VTN certificate is not yet valid",
     10: "the VTN certificate has expired",
-    18: "the VTN certificate is self-signed and not trusted",
-    19: "the VTN certificate chain ends in an untrusted root CA",
-    20: "the VTN certificate was issued by a CA that is not trusted (check the CA certificate)",
-    21: "the VTN certificate was issued by a CA that is not trusted (check the CA certificate)",
+    18: _UNTRUSTED,
+    19: _UNTRUSTED,
+    20: _UNTRUSTED,
+    21: _UNTRUSTED,
     62: "the VTN certificate does not match the host name",
     64: "the VTN certificate does not match the IP address",
 }
@@ -128,6 +129,9 @@ class Transport:
         self._session = session
         self._config = config
         self._endpoints = {service: config.endpoint(service) for service in Service}
+        if config.ssl is not None and config.vtn_fingerprint is not None:
+            # Checked inside every TLS handshake, before a request byte is sent (§10.5.1 fingerprint).
+            pin_ssl_context(config.ssl, config.vtn_fingerprint)
 
     @property
     def config(self) -> TransportConfig:
@@ -152,7 +156,6 @@ class Transport:
                     allow_redirects=False,
                     raise_for_status=False,
                 ) as response:
-                    self._check_pin(response)
                     if response.status != 200:
                         # §9.1.5: a non-200 body is undefined; do not read it.
                         response.close()
@@ -168,22 +171,6 @@ class Transport:
             raise mapped from err
         _LOGGER.debug("%s: sent %d bytes, received %d bytes", service.value, len(payload), len(body))
         return body
-
-    def _check_pin(self, response: aiohttp.ClientResponse) -> None:
-        """Compare the VTN certificate of this connection with the pinned fingerprint (§10.5.1)."""
-        expected = self._config.vtn_fingerprint
-        if expected is None:
-            return
-        der: bytes | None = None
-        connection = response.connection
-        transport = connection.transport if connection is not None else None
-        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-        if isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
-            der = ssl_object.getpeercert(binary_form=True)
-        actual = fingerprint(der) if der else "(no certificate)"
-        if not fingerprints_equal(expected, actual):
-            response.close()  # never reuse a connection to an impostor
-            raise FingerprintMismatchError(expected, actual)
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         """Read the body in chunks, stopping as soon as it passes ``max_response_bytes``."""
@@ -222,18 +209,27 @@ def _causes(err: BaseException) -> Iterator[BaseException]:
 
 def _tls_error(err: BaseException, url: str) -> TLSError | None:
     for cause in _causes(err):
+        if isinstance(cause, PinnedCertificateMismatch):
+            return FingerprintMismatchError(cause.expected, cause.actual)
+        if isinstance(cause, aiohttp.ClientError):
+            continue  # aiohttp's wrappers also subclass ssl errors; the real one is inside
         if isinstance(cause, ssl.SSLCertVerificationError):
-            code = cause.verify_code
-            detail = _VERIFY_MESSAGES.get(code, "the VTN certificate could not be verified")
-            return TLSError(f"TLS: {detail} ({url}: {cause.verify_message or cause})")
+            code = getattr(cause, "verify_code", None)
+            detail = _VERIFY_MESSAGES.get(code or 0, "the VTN certificate could not be verified")
+            message = getattr(cause, "verify_message", None) or cause
+            return TLSError(f"TLS: {detail} ({url}: {message})")
         if isinstance(cause, ssl.SSLError):
-            reason = cause.reason or ""
+            reason = getattr(cause, "reason", None) or ""
             if reason in _CLIENT_CERT_ALERTS:
                 return CertificateRejectedError(
                     f"TLS: the VTN rejected our client certificate ({reason.lower()}); check that the "
                     "certificate is valid, issued by a CA the utility trusts, and registered with the VTN"
                 )
-            return TLSError(f"TLS handshake with {url} failed: {reason or cause}")
+            hint = ""
+            if reason == "SSLV3_ALERT_HANDSHAKE_FAILURE":
+                # TLS 1.2 servers send this for a missing client certificate and for no shared cipher.
+                hint = " (the VTN may require a client certificate, or share no cipher suite with us)"
+            return TLSError(f"TLS handshake with {url} failed: {reason or cause}{hint}")
     return None
 
 
@@ -247,6 +243,13 @@ def _classify(err: BaseException, url: str) -> TransportError | None:
     if isinstance(err, aiohttp.ClientConnectorDNSError):
         return VTNConnectionError(f"cannot resolve the VTN host name ({url}): {err.os_error}")
     if isinstance(err, aiohttp.ClientConnectorError):
+        if url.startswith("https:") and isinstance(err.os_error, ConnectionResetError):
+            # Some TLS servers (asyncio-based ones among them) drop the connection instead of sending
+            # an alert when they refuse a client certificate: say so, but keep it retryable.
+            return VTNConnectionError(
+                f"the VTN closed the connection during the TLS handshake ({url}); if this persists, "
+                "it may be refusing our client certificate"
+            )
         return VTNConnectionError(f"cannot connect to the VTN ({url}): {err.os_error.strerror or err}")
     if isinstance(err, aiohttp.ServerDisconnectedError):
         return VTNConnectionError(f"the VTN closed the connection without an answer ({url})")
