@@ -27,7 +27,7 @@ from homeassistant.util import dt as dt_util
 
 from .coordinator import OpenADRConfigEntry
 from .entity import PRICE_SIGNALS, OpenADREntity, price_unit
-from .openadr.enums import EventStatus, SignalName
+from .openadr.enums import EventStatus, OptType, SignalName
 from .openadr.state import EventView, SignalView
 
 PARALLEL_UPDATES = 0
@@ -106,7 +106,7 @@ def event_description(event: EventView) -> str:
             line += f" (now {_format_number(signal.current_value)})"
         lines.append(line)
     lines += [
-        f"Opt: {event.opt}",
+        "Opted in" if event.opt is OptType.OPT_IN else "Opted out",
         f"Status: {event.status}",
         f"Market context: {event.market_context}",
         f"Event ID: {event.event_id}",

@@ -146,7 +146,7 @@ async def test_get_events_lists_known_events(
         "summary": "DR event: price 0.3-0.45 USD/kWh [test]",
         "description": (
             "ELECTRICITY_PRICE (price): 0.3, 0.45\n"
-            "Opt: optIn\n"
+            "Opted in\n"
             "Status: far\n"
             "Market context: http://market.example.com/dr\n"
             "Event ID: evt-price\n"
