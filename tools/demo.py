@@ -48,6 +48,7 @@ VEN_NAME = "demo-home"
 POWER_ENTITY = "sensor.house_power"
 ENERGY_ENTITY = "sensor.house_energy"
 DASHBOARD_PATH = "/openadr-demo"
+SETTLED_STATES = ("loaded", "setup_error", "setup_retry", "migration_error", "failed_unload", "not_loaded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,13 @@ async def configure(api: HassApi, vtn_url: str) -> dict[str, Any]:
         result = await api.options_flow(entry["entry_id"], option_values())
         if result.get("type") != "create_entry":
             raise BootstrapError(f"options flow did not finish: {result}")
-    return (await api.config_entries(DOMAIN))[0]
+    # The options flow reloads the entry; wait until it settled (or failed for good).
+    deadline = time.monotonic() + 60
+    while True:
+        entry = (await api.config_entries(DOMAIN))[0]
+        if entry.get("state") in SETTLED_STATES or time.monotonic() > deadline:
+            return entry
+        await asyncio.sleep(0.5)
 
 
 async def our_states(api: HassApi) -> dict[str, dict[str, Any]]:

@@ -247,7 +247,8 @@ async def _exchange_code(session: aiohttp.ClientSession, base_url: str, code: st
     return Tokens(body["access_token"], body.get("refresh_token"))
 
 
-async def _login(session: aiohttp.ClientSession, base_url: str, username: str, password: str) -> Tokens:
+async def login_code(session: aiohttp.ClientSession, base_url: str, username: str, password: str) -> str:
+    """An authorization code from the login flow, as the login page hands it to the frontend."""
     cid = client_id(base_url)
     redirect = f"{base_url}/?auth_callback=1"
     flow = await _post_json(
@@ -262,7 +263,11 @@ async def _login(session: aiohttp.ClientSession, base_url: str, username: str, p
     )
     if result.get("type") != "create_entry":
         raise BootstrapError(f"login as {username!r} failed: {result.get('errors') or result}")
-    return await _exchange_code(session, base_url, result["result"])
+    return str(result["result"])
+
+
+async def _login(session: aiohttp.ClientSession, base_url: str, username: str, password: str) -> Tokens:
+    return await _exchange_code(session, base_url, await login_code(session, base_url, username, password))
 
 
 async def _post_json(
