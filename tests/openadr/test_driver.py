@@ -51,6 +51,9 @@ from tests.openadr.enginekit import (
     event,
 )
 
+ZERO = timedelta(0)
+M = timedelta(minutes=1)
+
 
 class FakeVTN:
     """Answers like a VTN; ``queue`` holds what the next polls return; ``down`` fails sends."""
@@ -375,4 +378,65 @@ async def test_availability_commands() -> None:
     assert isinstance(vtn.received[-1][1], CancelOpt)
     assert vtn.received[-1][1].opt_id == opt_id
     assert client.snapshot.availability_opt_ids == ()
+    await finish(client, task, clock)
+
+
+class XmlVTN(FakeVTN):
+    """The same VTN behind real payloads: every document is checked against the official XSD."""
+
+    async def send(self, service: Service, payload: bytes) -> bytes:
+        from oadr_xsd import assert_valid
+
+        from custom_components.openadr_ven.openadr import payloads
+
+        assert_valid(payload)
+        message = payloads.parse(payload)
+        self.received.append((service, message))
+        reply = payloads.build(self.answer(message))
+        assert_valid(reply)
+        return reply
+
+
+async def test_real_payloads_every_message_schema_valid() -> None:
+    from custom_components.openadr_ven.openadr.models import Availability
+
+    vtn, clock = XmlVTN(), FakeClock(T0)
+    client = VenClient(config(), vtn, MemoryStorage(), clock=clock, rng=random.Random(3))
+    vtn.events = [event(start=T0 + timedelta(minutes=1), start_after=timedelta(minutes=2))]
+    task = await start(client, clock)
+    usage = (SpecifierPayload("power", "x-notApplicable"), SpecifierPayload("energy", "x-notApplicable"))
+    vtn.queue = [
+        CreateReport(
+            "cr1",
+            (
+                ReportRequest(
+                    "rr1", "TELEMETRY_STATUS", ZERO, ZERO, (SpecifierPayload("status", "x-notApplicable"),)
+                ),
+                ReportRequest("rr2", "TELEMETRY_USAGE", M, 2 * M, usage, T0, 10 * M),
+                ReportRequest("rr3", "METADATA", ZERO, ZERO, (SpecifierPayload("0", "x-notApplicable"),)),
+            ),
+            VEN,
+        )
+    ]
+    await client.poll_now()
+    await clock.advance(150)
+    await client.opt(OptType.OPT_OUT)
+    await client.set_availability([Availability(T0 + timedelta(days=1), timedelta(hours=4))])
+    await client.clear_availability()
+    await clock.advance(0)
+    kinds = vtn.kinds()
+    assert kinds[:8] == [
+        "CreatePartyRegistration",
+        "RegisterReport",
+        "RequestEvent",
+        "CreatedEvent",
+        "Poll",
+        "CreatedReport",
+        "RegisterReport",
+        "UpdateReport",
+    ]
+    assert kinds.count("UpdateReport") == 2
+    assert kinds[-3:] == ["CreatedEvent", "CreateOpt", "CancelOpt"]
+    update = next(m for _, m in vtn.received if isinstance(m, UpdateReport))
+    assert update.reports[0].report_request_id == "rr1"
     await finish(client, task, clock)

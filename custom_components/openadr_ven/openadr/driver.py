@@ -29,7 +29,13 @@ from .errors import (
     UnexpectedPayloadError,
     VTNResponseError,
 )
-from .models import CanceledPartyRegistration, CreatedPartyRegistration, IncomingMessage, OutgoingMessage
+from .models import (
+    Availability,
+    CanceledPartyRegistration,
+    CreatedPartyRegistration,
+    IncomingMessage,
+    OutgoingMessage,
+)
 from .state import EventView, Notification, RegistrationState, VenSnapshot
 from .storage import Storage
 from .transport import Backoff
@@ -334,7 +340,7 @@ class VenClient:
 
     async def set_availability(
         self,
-        windows: Sequence[Any],
+        windows: Sequence[Availability],
         opt_type: OptType = OptType.OPT_OUT,
         reason: OptReason = OptReason.X_SCHEDULE,
     ) -> str:
