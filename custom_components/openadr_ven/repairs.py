@@ -127,8 +127,9 @@ def async_setup_entry_repairs(hass: HomeAssistant, entry: OpenADRConfigEntry) ->
         if snapshot.registration is not None:
             ir.async_delete_issue(hass, DOMAIN, cancelled_key)
 
-    async def _daily(_now: datetime) -> None:
-        await async_check_certificate(hass, entry)
+    @callback
+    def _daily(_now: datetime) -> None:
+        entry.async_create_task(hass, async_check_certificate(hass, entry), "openadr_ven certificate check")
 
     entry.async_on_unload(coordinator.async_add_notification_listener(_on_notification))
     entry.async_on_unload(coordinator.async_add_listener(_on_snapshot))
