@@ -343,7 +343,7 @@ def test_bad_values_name_the_path(message: object, xpath: str, text: str, elemen
             "properties/duration",
         ),
         ("ei:eiEvent/ei:eiActivePeriod/xcal:properties/xcal:dtstart", _remove, "properties/dtstart"),
-        ("(.//ei:signalPayload/ei:payloadFloat/ei:value)[2]", _set("high"), "interval/value"),
+        ("(.//ei:signalPayload/ei:payloadFloat/ei:value)[2]", _set("high"), "payloadFloat/value"),
         ("(.//ei:interval)[1]/xcal:duration", _remove, "interval/duration"),
         (
             "ei:eiEvent/ei:eventDescriptor/ei:modificationNumber",

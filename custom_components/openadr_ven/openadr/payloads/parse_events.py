@@ -56,29 +56,37 @@ _P_BASELINE = _P_EVENT + "/eiEvent/eiEventSignals/eiEventBaseline"
 
 
 def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
+    """The hot loop of a distribute: one pass, one tag read per element that needs dispatch."""
     out: list[Interval] = []
+    append = out.append
     path = path + "/intervals/interval"
-    for index, iv in enumerate(el):
-        if iv.tag != ns.EI_INTERVAL:
+    interval_tag = ns.EI_INTERVAL
+    duration_tag = ns.XCAL_DURATION
+    uid_tag = ns.XCAL_UID
+    payload_tag = ns.EI_SIGNAL_PAYLOAD
+    index = 0
+    for iv in el:
+        if iv.tag != interval_tag:
             continue
         duration: timedelta | None = None
         uid = index
         value: float | None = None
         for c in iv:
             tag = c.tag
-            if tag == ns.XCAL_DURATION:
+            if tag == duration_tag:
                 duration = duration_prop(c, path + "/duration")
-            elif tag == ns.XCAL_UID:
-                uid = to_int(text(child(c, ns.XCAL_TEXT, path + "/uid/text")), path + "/uid")
-            elif tag == ns.EI_SIGNAL_PAYLOAD and value is None:  # R100: exactly one payload
-                value = payload_float(
-                    child(c, ns.EI_PAYLOAD_FLOAT, path + "/signalPayload/payloadFloat"), path
-                )
+            elif tag == uid_tag:
+                uid = to_int((c[0].text or "") if len(c) else "", path + "/uid")
+            elif tag == payload_tag and value is None:  # R100: exactly one payload
+                if not len(c):
+                    raise missing(path + "/signalPayload/payloadFloat")
+                value = payload_float(c[0], path + "/signalPayload/payloadFloat")
         if duration is None:
             raise missing(path + "/duration")  # R102
         if value is None:
             raise missing(path + "/signalPayload")
-        out.append(Interval(uid, duration, value))
+        append(Interval(uid, duration, value))
+        index += 1
     if not out:
         raise missing(path)
     return tuple(out)
