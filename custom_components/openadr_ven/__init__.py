@@ -117,7 +117,15 @@ def create_ven_client(
             vtn_fingerprint=data.get(CONF_VTN_FINGERPRINT) or None,
         ),
     )
-    return VenClient(config, transport, storage, meter=meter)
+    signer = verifier = None
+    if config.xml_signature and data.get(CONF_CERTIFICATE) and data.get(CONF_PRIVATE_KEY):
+        from .openadr.signature import XmlSigner, XmlVerifier  # noqa: PLC0415
+
+        signer = XmlSigner(data[CONF_CERTIFICATE].encode(), data[CONF_PRIVATE_KEY].encode())
+        # Signed VTN payloads are verified against the pinned VTN certificate (R514).
+        if pin := data.get(CONF_VTN_FINGERPRINT):
+            verifier = XmlVerifier([pin])
+    return VenClient(config, transport, storage, meter=meter, signer=signer, verifier=verifier)
 
 
 async def _async_build_client(

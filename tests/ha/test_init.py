@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -16,7 +17,9 @@ from custom_components.openadr_ven.const import (
     CONF_POWER_ENTITY,
     CONF_PRIVATE_KEY,
     CONF_VEN_NAME,
+    CONF_VTN_FINGERPRINT,
     CONF_VTN_URL,
+    CONF_XML_SIGNATURE,
     DOMAIN,
     EVENT_OPENADR,
 )
@@ -103,6 +106,25 @@ async def test_create_ven_client_builds_the_real_library(
         ssl_context=build_ssl_context({CONF_VTN_URL: "http://127.0.0.1:1"}),
     )
     assert isinstance(http, VenClient)
+
+    pin = "AA:BB:CC:DD:EE:FF:00:11:22:33"
+    with (
+        patch("custom_components.openadr_ven.openadr.signature.XmlSigner") as signer,
+        patch("custom_components.openadr_ven.openadr.signature.XmlVerifier") as verifier,
+    ):
+        signed = create_ven_client(
+            hass,
+            {**mock_config_entry.data, CONF_XML_SIGNATURE: True, CONF_VTN_FINGERPRINT: pin},
+            {},
+            storage=MemoryStorage(),
+            meter=None,
+            ssl_context=context,
+        )
+    assert isinstance(signed, VenClient)
+    signer.assert_called_once_with(
+        mock_config_entry.data[CONF_CERTIFICATE].encode(), mock_config_entry.data[CONF_PRIVATE_KEY].encode()
+    )
+    verifier.assert_called_once_with([pin])
 
 
 async def test_snapshots_and_notifications_are_pushed(
