@@ -376,3 +376,30 @@ def test_poll_is_minimal() -> None:
 
 def test_register_report_without_ven_id_is_valid() -> None:
     assert_valid(build(RegisterReport("r", ())))
+
+
+def test_free_text_is_escaped_and_round_trips() -> None:
+    tricky = "A&B <c> \"d\" 'e' \r\n\t f]]>g"
+    message = replace(samples.CREATE_PARTY_REGISTRATION, ven_name=tricky, request_id="<&>")
+    data = build(message)
+    assert_valid(data)
+    assert b"A&amp;B &lt;c&gt;" in data
+    from custom_components.openadr_ven.openadr.payloads import parse
+
+    assert parse(data) == message
+
+
+@pytest.mark.parametrize("bad", ["\x00", "a\x01b", "\x1f", "\ufffe", "\ud800"])
+def test_text_xml_cannot_carry_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="XML cannot carry"):
+        build(Poll(bad))
+
+
+def test_build_element_is_the_same_document() -> None:
+    for message in ALL_SAMPLES.values():
+        root = build_element(message)  # type: ignore[arg-type]
+        assert etree.tostring(root, method="c14n") == etree.tostring(
+            etree.fromstring(build(message)),  # type: ignore[arg-type]
+            method="c14n",
+        )
+        assert root.nsmap == ns.NSMAP

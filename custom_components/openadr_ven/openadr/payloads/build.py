@@ -52,12 +52,13 @@ from . import namespaces as ns
 from .build_parts import (
     date_time,
     duration_prop,
+    esc,
     format_bool,
     format_float,
     item_base,
+    leaf,
     response,
     target,
-    text_el,
 )
 from .build_reports import (
     build_cancel_report,
@@ -73,248 +74,288 @@ from .timeutil import format_datetime, format_duration
 
 __all__ = ["build", "build_element", "serialize"]
 
-_SubElement = etree.SubElement
-_Element = etree.Element
-_SIGNED_OBJECT_ATTRS = {ns.SIGNED_OBJECT_ID_ATTR: "oadrSignedObject"}
-_SCHEMA_VERSION_ATTRS = {ns.SCHEMA_VERSION_ATTR: "2.0b"}
+_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n<oadr:oadrPayload"
+    + "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in ns.NSMAP.items())
+    + '><oadr:oadrSignedObject oadr:Id="oadrSignedObject">'
+)
+_TAIL = "</oadr:oadrSignedObject></oadr:oadrPayload>"
+#: Our own output is trusted XML; still no entities, no network.
+_OWN_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, collect_ids=False)
 
 
 # --------------------------------------------------------------------------------------------
 # Events
 
 
-def _intervals(parent: etree._Element, intervals: tuple[Interval, ...]) -> None:
-    el = _SubElement(parent, ns.STRM_INTERVALS)
+def _intervals(w: list[str], intervals: tuple[Interval, ...]) -> None:
+    """Duration, uid, exactly one payloadFloat, never a dtstart (R100-R103)."""
+    append = w.append
+    append("<strm:intervals>")
     for interval in intervals:
-        # R100-R103: duration, uid, exactly one payloadFloat; never a dtstart.
-        iv = _SubElement(el, ns.EI_INTERVAL)
-        duration_prop(iv, ns.XCAL_DURATION, interval.duration)
-        text_el(_SubElement(iv, ns.XCAL_UID), ns.XCAL_TEXT, str(interval.uid))
-        payload = _SubElement(_SubElement(iv, ns.EI_SIGNAL_PAYLOAD), ns.EI_PAYLOAD_FLOAT)
-        text_el(payload, ns.EI_VALUE, format_float(interval.value))
+        append(
+            f"<ei:interval><xcal:duration><xcal:duration>{format_duration(interval.duration)}"
+            f"</xcal:duration></xcal:duration><xcal:uid><xcal:text>{int(interval.uid)}</xcal:text></xcal:uid>"
+            f"<ei:signalPayload><ei:payloadFloat><ei:value>{format_float(interval.value)}</ei:value>"
+            "</ei:payloadFloat></ei:signalPayload></ei:interval>"
+        )
+    append("</strm:intervals>")
 
 
-def _active_period(parent: etree._Element, value: ActivePeriod) -> None:
-    props = _SubElement(_SubElement(parent, ns.EI_ACTIVE_PERIOD), ns.XCAL_PROPERTIES)
-    date_time(props, ns.XCAL_DTSTART, value.dtstart)
-    duration_prop(props, ns.XCAL_DURATION, value.duration)
+def _active_period(w: list[str], value: ActivePeriod) -> None:
+    w.append("<ei:eiActivePeriod><xcal:properties>")
+    date_time(w, "xcal:dtstart", value.dtstart)
+    duration_prop(w, "xcal:duration", value.duration)
     if value.start_after is not None:
-        tolerate = _SubElement(_SubElement(props, ns.XCAL_TOLERANCE), ns.XCAL_TOLERATE)
-        text_el(tolerate, ns.XCAL_STARTAFTER, format_duration(value.start_after))
+        w.append(
+            "<xcal:tolerance><xcal:tolerate><xcal:startafter>"
+            f"{format_duration(value.start_after)}</xcal:startafter></xcal:tolerate></xcal:tolerance>"
+        )
     if value.notification is not None:
-        duration_prop(props, ns.EI_X_NOTIFICATION, value.notification)
+        duration_prop(w, "ei:x-eiNotification", value.notification)
     if value.ramp_up is not None:
-        duration_prop(props, ns.EI_X_RAMP_UP, value.ramp_up)
+        duration_prop(w, "ei:x-eiRampUp", value.ramp_up)
     if value.recovery is not None:
-        duration_prop(props, ns.EI_X_RECOVERY, value.recovery)
-    _SubElement(parent[-1], ns.XCAL_COMPONENTS)
+        duration_prop(w, "ei:x-eiRecovery", value.recovery)
+    w.append("</xcal:properties><xcal:components/></ei:eiActivePeriod>")
 
 
-def _signal(parent: etree._Element, value: EventSignal) -> None:
-    el = _SubElement(parent, ns.EI_EVENT_SIGNAL)
-    _intervals(el, value.intervals)
+def _signal(w: list[str], value: EventSignal) -> None:
+    w.append("<ei:eiEventSignal>")
+    _intervals(w, value.intervals)
     if not value.target.empty:  # R111: omitted when there is no endDeviceAsset
-        target(el, value.target)
-    text_el(el, ns.EI_SIGNAL_NAME, value.signal_name)
-    text_el(el, ns.EI_SIGNAL_TYPE, value.signal_type)
-    text_el(el, ns.EI_SIGNAL_ID, value.signal_id)
+        target(w, value.target)
+    leaf(w, "ei:signalName", value.signal_name)
+    leaf(w, "ei:signalType", value.signal_type)
+    leaf(w, "ei:signalID", value.signal_id)
     if value.item_base is not None:
-        item_base(el, value.item_base)
+        item_base(w, value.item_base)
     if value.current_value is not None:
-        current = _SubElement(_SubElement(el, ns.EI_CURRENT_VALUE), ns.EI_PAYLOAD_FLOAT)
-        text_el(current, ns.EI_VALUE, format_float(value.current_value))
+        w.append(
+            f"<ei:currentValue><ei:payloadFloat><ei:value>{format_float(value.current_value)}"
+            "</ei:value></ei:payloadFloat></ei:currentValue>"
+        )
+    w.append("</ei:eiEventSignal>")
 
 
-def _baseline(parent: etree._Element, value: Baseline) -> None:
-    el = _SubElement(parent, ns.EI_EVENT_BASELINE)
-    date_time(el, ns.XCAL_DTSTART, value.dtstart)
-    duration_prop(el, ns.XCAL_DURATION, value.duration)
-    _intervals(el, value.intervals)
-    text_el(el, ns.EI_BASELINE_ID, value.baseline_id)
+def _baseline(w: list[str], value: Baseline) -> None:
+    w.append("<ei:eiEventBaseline>")
+    date_time(w, "xcal:dtstart", value.dtstart)
+    duration_prop(w, "xcal:duration", value.duration)
+    _intervals(w, value.intervals)
+    leaf(w, "ei:baselineID", value.baseline_id)
     for resource_id in value.resource_ids:
-        text_el(el, ns.EI_RESOURCE_ID, resource_id)
-    text_el(el, ns.EI_BASELINE_NAME, value.baseline_name)
+        leaf(w, "ei:resourceID", resource_id)
+    leaf(w, "ei:baselineName", value.baseline_name)
     if value.item_base is not None:
-        item_base(el, value.item_base)
+        item_base(w, value.item_base)
+    w.append("</ei:eiEventBaseline>")
 
 
-def _event(parent: etree._Element, value: Event) -> None:
-    oadr_event = _SubElement(parent, ns.O_EVENT)
-    ei_event = _SubElement(oadr_event, ns.EI_EVENT)
+def _event(w: list[str], value: Event) -> None:
     d = value.descriptor
-    desc = _SubElement(ei_event, ns.EI_EVENT_DESCRIPTOR)
-    text_el(desc, ns.EI_EVENT_ID, d.event_id)
-    text_el(desc, ns.EI_MODIFICATION_NUMBER, str(d.modification_number))
+    w.append("<oadr:oadrEvent><ei:eiEvent><ei:eventDescriptor>")
+    leaf(w, "ei:eventID", d.event_id)
+    w.append(f"<ei:modificationNumber>{int(d.modification_number)}</ei:modificationNumber>")
     if d.modification_date_time is not None:
-        text_el(desc, ns.EI_MODIFICATION_DATE_TIME, format_datetime(d.modification_date_time))
+        w.append(
+            f"<ei:modificationDateTime>{format_datetime(d.modification_date_time)}</ei:modificationDateTime>"
+        )
     if d.modification_reason is not None:
-        text_el(desc, ns.EI_MODIFICATION_REASON, d.modification_reason)
-    text_el(desc, ns.EI_PRIORITY, str(d.priority))
-    text_el(_SubElement(desc, ns.EI_MARKET_CONTEXT), ns.EMIX_MARKET_CONTEXT, d.market_context)
-    text_el(desc, ns.EI_CREATED_DATE_TIME, format_datetime(d.created_date_time))
-    text_el(desc, ns.EI_EVENT_STATUS, d.event_status)
+        leaf(w, "ei:modificationReason", d.modification_reason)
+    w.append(
+        f"<ei:priority>{int(d.priority)}</ei:priority><ei:eiMarketContext><emix:marketContext>"
+        f"{esc(d.market_context)}</emix:marketContext></ei:eiMarketContext>"
+        f"<ei:createdDateTime>{format_datetime(d.created_date_time)}</ei:createdDateTime>"
+    )
+    leaf(w, "ei:eventStatus", d.event_status)
     if d.test_event is not None:
-        text_el(desc, ns.EI_TEST_EVENT, d.test_event)
+        leaf(w, "ei:testEvent", d.test_event)
     if d.vtn_comment is not None:
-        text_el(desc, ns.EI_VTN_COMMENT, d.vtn_comment)
-    _active_period(ei_event, value.active_period)
-    signals = _SubElement(ei_event, ns.EI_EVENT_SIGNALS)
+        leaf(w, "ei:vtnComment", d.vtn_comment)
+    w.append("</ei:eventDescriptor>")
+    _active_period(w, value.active_period)
+    w.append("<ei:eiEventSignals>")
     for signal in value.signals:
-        _signal(signals, signal)
+        _signal(w, signal)
     if value.baseline is not None:
-        _baseline(signals, value.baseline)
-    target(ei_event, value.target)
-    text_el(oadr_event, ns.O_RESPONSE_REQUIRED, value.response_required.value)
+        _baseline(w, value.baseline)
+    w.append("</ei:eiEventSignals>")
+    target(w, value.target)
+    w.append(
+        f"</ei:eiEvent><oadr:oadrResponseRequired>{value.response_required.value}"
+        "</oadr:oadrResponseRequired></oadr:oadrEvent>"
+    )
 
 
-def _distribute_event(el: etree._Element, msg: DistributeEvent) -> None:
+def _distribute_event(w: list[str], msg: DistributeEvent) -> None:
     if msg.response is not None:
-        response(el, msg.response)
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)
-    text_el(el, ns.EI_VTN_ID, msg.vtn_id)
+        response(w, msg.response)
+    leaf(w, "pyld:requestID", msg.request_id)
+    leaf(w, "ei:vtnID", msg.vtn_id)
     for event in msg.events:
-        _event(el, event)
+        _event(w, event)
 
 
-def _created_event(el: etree._Element, msg: CreatedEvent) -> None:
-    created = _SubElement(el, ns.PYLD_EI_CREATED_EVENT)
-    response(created, msg.response)
+def _created_event(w: list[str], msg: CreatedEvent) -> None:
+    w.append("<pyld:eiCreatedEvent>")
+    response(w, msg.response)
     if msg.event_responses:
-        responses = _SubElement(created, ns.EI_EVENT_RESPONSES)
+        w.append("<ei:eventResponses>")
         for r in msg.event_responses:
-            er = _SubElement(responses, ns.EI_EVENT_RESPONSE)
-            text_el(er, ns.EI_RESPONSE_CODE, f"{r.code:03d}")
+            w.append(f"<ei:eventResponse><ei:responseCode>{r.code:03d}</ei:responseCode>")
             if r.description is not None:
-                text_el(er, ns.EI_RESPONSE_DESCRIPTION, r.description)
-            text_el(er, ns.PYLD_REQUEST_ID, r.request_id)  # the distribute's requestID (R42)
-            qualified = _SubElement(er, ns.EI_QUALIFIED_EVENT_ID)
-            text_el(qualified, ns.EI_EVENT_ID, r.event_id)
-            text_el(qualified, ns.EI_MODIFICATION_NUMBER, str(r.modification_number))
-            text_el(er, ns.EI_OPT_TYPE, r.opt_type.value)
-    text_el(created, ns.EI_VEN_ID, msg.ven_id)
+                leaf(w, "ei:responseDescription", r.description)
+            leaf(w, "pyld:requestID", r.request_id)  # the distribute's requestID (R42)
+            w.append("<ei:qualifiedEventID>")
+            leaf(w, "ei:eventID", r.event_id)
+            w.append(
+                f"<ei:modificationNumber>{int(r.modification_number)}</ei:modificationNumber>"
+                f"</ei:qualifiedEventID><ei:optType>{r.opt_type.value}</ei:optType></ei:eventResponse>"
+            )
+        w.append("</ei:eventResponses>")
+    leaf(w, "ei:venID", msg.ven_id)
+    w.append("</pyld:eiCreatedEvent>")
 
 
-def _request_event(el: etree._Element, msg: RequestEvent) -> None:
-    request = _SubElement(el, ns.PYLD_EI_REQUEST_EVENT)
-    text_el(request, ns.PYLD_REQUEST_ID, msg.request_id)
-    text_el(request, ns.EI_VEN_ID, msg.ven_id)
+def _request_event(w: list[str], msg: RequestEvent) -> None:
+    w.append("<pyld:eiRequestEvent>")
+    leaf(w, "pyld:requestID", msg.request_id)
+    leaf(w, "ei:venID", msg.ven_id)
     if msg.reply_limit is not None:
-        text_el(request, ns.PYLD_REPLY_LIMIT, str(msg.reply_limit))
+        w.append(f"<pyld:replyLimit>{int(msg.reply_limit)}</pyld:replyLimit>")
+    w.append("</pyld:eiRequestEvent>")
 
 
 # --------------------------------------------------------------------------------------------
 # Registration, poll, generic response
 
 
-def _query_registration(el: etree._Element, msg: QueryRegistration) -> None:
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)  # the schema has no venID here (§1.1)
+def _query_registration(w: list[str], msg: QueryRegistration) -> None:
+    leaf(w, "pyld:requestID", msg.request_id)  # the schema has no venID here (§1.1)
 
 
-def _create_party_registration(el: etree._Element, msg: CreatePartyRegistration) -> None:
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)
+def _create_party_registration(w: list[str], msg: CreatePartyRegistration) -> None:
+    leaf(w, "pyld:requestID", msg.request_id)
     if msg.registration_id is not None:  # only when re-registering (R402)
-        text_el(el, ns.EI_REGISTRATION_ID, msg.registration_id)
+        leaf(w, "ei:registrationID", msg.registration_id)
     if msg.ven_id is not None:
-        text_el(el, ns.EI_VEN_ID, msg.ven_id)
-    text_el(el, ns.O_PROFILE_NAME, msg.profile_name)
-    text_el(el, ns.O_TRANSPORT_NAME, msg.transport_name)
+        leaf(w, "ei:venID", msg.ven_id)
+    leaf(w, "oadr:oadrProfileName", msg.profile_name)
+    leaf(w, "oadr:oadrTransportName", msg.transport_name)
     if msg.transport_address is not None:
-        text_el(el, ns.O_TRANSPORT_ADDRESS, msg.transport_address)
-    text_el(el, ns.O_REPORT_ONLY, format_bool(msg.report_only))
-    text_el(el, ns.O_XML_SIGNATURE, format_bool(msg.xml_signature))
-    text_el(el, ns.O_VEN_NAME, msg.ven_name)
-    text_el(el, ns.O_HTTP_PULL_MODEL, format_bool(msg.http_pull_model))  # R402: always for simpleHttp
-
-
-def _created_party_registration(el: etree._Element, msg: CreatedPartyRegistration) -> None:
-    response(el, msg.response)
-    if msg.registration_id is not None:
-        text_el(el, ns.EI_REGISTRATION_ID, msg.registration_id)
-    if msg.ven_id is not None:
-        text_el(el, ns.EI_VEN_ID, msg.ven_id)
-    text_el(el, ns.EI_VTN_ID, msg.vtn_id)
-    profiles = _SubElement(el, ns.O_PROFILES)
-    # The schema needs at least one profile; an empty tuple is written as 2.0b/simpleHttp.
-    for profile in msg.profiles or _DEFAULT_PROFILES:
-        p = _SubElement(profiles, ns.O_PROFILE)
-        text_el(p, ns.O_PROFILE_NAME, profile.profile_name)
-        transports = _SubElement(p, ns.O_TRANSPORTS)
-        for transport in profile.transports:
-            text_el(_SubElement(transports, ns.O_TRANSPORT), ns.O_TRANSPORT_NAME, transport)
-    if msg.poll_freq is not None:
-        duration_prop(el, ns.O_REQUESTED_POLL_FREQ, msg.poll_freq)
-    if msg.service_specific_info:
-        # The model keeps flat (key, value) pairs; they are written under one oadrService.
-        service = _SubElement(_SubElement(el, ns.O_SERVICE_SPECIFIC_INFO), ns.O_SERVICE)
-        text_el(service, ns.O_SERVICE_NAME, "EiRegisterParty")
-        for key, value in msg.service_specific_info:
-            info = _SubElement(service, ns.O_INFO)
-            text_el(info, ns.O_KEY, key)
-            text_el(info, ns.O_VALUE, value)
+        leaf(w, "oadr:oadrTransportAddress", msg.transport_address)
+    w.append(
+        f"<oadr:oadrReportOnly>{format_bool(msg.report_only)}</oadr:oadrReportOnly>"
+        f"<oadr:oadrXmlSignature>{format_bool(msg.xml_signature)}</oadr:oadrXmlSignature>"
+    )
+    leaf(w, "oadr:oadrVenName", msg.ven_name)
+    # R402: always present for simpleHttp
+    w.append(f"<oadr:oadrHttpPullModel>{format_bool(msg.http_pull_model)}</oadr:oadrHttpPullModel>")
 
 
 _DEFAULT_PROFILES = (Profile("2.0b", ("simpleHttp",)),)
 
 
-def _cancel_party_registration(el: etree._Element, msg: CancelPartyRegistration) -> None:
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)
-    text_el(el, ns.EI_REGISTRATION_ID, msg.registration_id)
-    if msg.ven_id is not None:
-        text_el(el, ns.EI_VEN_ID, msg.ven_id)
-
-
-def _canceled_party_registration(el: etree._Element, msg: CanceledPartyRegistration) -> None:
-    response(el, msg.response)
+def _created_party_registration(w: list[str], msg: CreatedPartyRegistration) -> None:
+    response(w, msg.response)
     if msg.registration_id is not None:
-        text_el(el, ns.EI_REGISTRATION_ID, msg.registration_id)
+        leaf(w, "ei:registrationID", msg.registration_id)
     if msg.ven_id is not None:
-        text_el(el, ns.EI_VEN_ID, msg.ven_id)
+        leaf(w, "ei:venID", msg.ven_id)
+    leaf(w, "ei:vtnID", msg.vtn_id)
+    w.append("<oadr:oadrProfiles>")
+    # The schema needs at least one profile; an empty tuple is written as 2.0b/simpleHttp.
+    for profile in msg.profiles or _DEFAULT_PROFILES:
+        w.append("<oadr:oadrProfile>")
+        leaf(w, "oadr:oadrProfileName", profile.profile_name)
+        w.append("<oadr:oadrTransports>")
+        for transport in profile.transports:
+            w.append(f"<oadr:oadrTransport><oadr:oadrTransportName>{esc(transport)}</oadr:oadrTransportName>")
+            w.append("</oadr:oadrTransport>")
+        w.append("</oadr:oadrTransports></oadr:oadrProfile>")
+    w.append("</oadr:oadrProfiles>")
+    if msg.poll_freq is not None:
+        duration_prop(w, "oadr:oadrRequestedOadrPollFreq", msg.poll_freq)
+    if msg.service_specific_info:
+        # The model keeps flat (key, value) pairs; they are written under one oadrService.
+        w.append(
+            "<oadr:oadrServiceSpecificInfo><oadr:oadrService>"
+            "<oadr:oadrServiceName>EiRegisterParty</oadr:oadrServiceName>"
+        )
+        for key, value in msg.service_specific_info:
+            w.append(f"<oadr:oadrInfo><oadr:oadrKey>{esc(key)}</oadr:oadrKey>")
+            w.append(f"<oadr:oadrValue>{esc(value)}</oadr:oadrValue></oadr:oadrInfo>")
+        w.append("</oadr:oadrService></oadr:oadrServiceSpecificInfo>")
 
 
-def _request_reregistration(el: etree._Element, msg: RequestReregistration) -> None:
-    text_el(el, ns.EI_VEN_ID, msg.ven_id)
+def _cancel_party_registration(w: list[str], msg: CancelPartyRegistration) -> None:
+    leaf(w, "pyld:requestID", msg.request_id)
+    leaf(w, "ei:registrationID", msg.registration_id)
+    if msg.ven_id is not None:
+        leaf(w, "ei:venID", msg.ven_id)
 
 
-def _oadr_response(el: etree._Element, msg: OadrResponse) -> None:
-    response(el, msg.response)
+def _canceled_party_registration(w: list[str], msg: CanceledPartyRegistration) -> None:
+    response(w, msg.response)
+    if msg.registration_id is not None:
+        leaf(w, "ei:registrationID", msg.registration_id)
+    if msg.ven_id is not None:
+        leaf(w, "ei:venID", msg.ven_id)
+
+
+def _request_reregistration(w: list[str], msg: RequestReregistration) -> None:
+    leaf(w, "ei:venID", msg.ven_id)
+
+
+def _oadr_response(w: list[str], msg: OadrResponse) -> None:
+    response(w, msg.response)
     if msg.ven_id is not None:  # R508; omit only toward a 2.0a VTN
-        text_el(el, ns.EI_VEN_ID, msg.ven_id)
+        leaf(w, "ei:venID", msg.ven_id)
 
 
-def _poll(el: etree._Element, msg: Poll) -> None:
-    text_el(el, ns.EI_VEN_ID, msg.ven_id)
+def _poll(w: list[str], msg: Poll) -> None:
+    leaf(w, "ei:venID", msg.ven_id)
 
 
 # --------------------------------------------------------------------------------------------
 # Opt
 
 
-def _create_opt(el: etree._Element, msg: CreateOpt) -> None:
-    text_el(el, ns.EI_OPT_ID, msg.opt_id)
-    text_el(el, ns.EI_OPT_TYPE, msg.opt_type.value)
-    text_el(el, ns.EI_OPT_REASON, msg.opt_reason.value)
+def _create_opt(w: list[str], msg: CreateOpt) -> None:
+    leaf(w, "ei:optID", msg.opt_id)
+    w.append(f"<ei:optType>{msg.opt_type.value}</ei:optType>")
+    leaf(w, "ei:optReason", msg.opt_reason.value)
     event_opt = msg.event_id is not None
     if msg.market_context is not None and not event_opt:  # R206: never with qualifiedEventID
-        text_el(el, ns.EMIX_MARKET_CONTEXT, msg.market_context)
-    text_el(el, ns.EI_VEN_ID, msg.ven_id)
+        leaf(w, "emix:marketContext", msg.market_context)
+    leaf(w, "ei:venID", msg.ven_id)
     if not event_opt:  # R206: vavailability required without an eventID, forbidden with one
-        components = _SubElement(_SubElement(el, ns.XCAL_VAVAILABILITY), ns.XCAL_COMPONENTS)
-        for window in msg.availability:
-            # R200: only dtstart and duration; PT0S = open-ended (R210)
-            props = _SubElement(_SubElement(components, ns.XCAL_AVAILABLE), ns.XCAL_PROPERTIES)
-            date_time(props, ns.XCAL_DTSTART, window.start)
-            duration_prop(props, ns.XCAL_DURATION, window.duration)
-    text_el(el, ns.EI_CREATED_DATE_TIME, format_datetime(msg.created_date_time))
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)
+        if not msg.availability:
+            w.append("<xcal:vavailability><xcal:components/></xcal:vavailability>")
+        else:
+            w.append("<xcal:vavailability><xcal:components>")
+            for window in msg.availability:
+                # R200: only dtstart and duration; PT0S = open-ended (R210)
+                w.append("<xcal:available><xcal:properties>")
+                date_time(w, "xcal:dtstart", window.start)
+                duration_prop(w, "xcal:duration", window.duration)
+                w.append("</xcal:properties></xcal:available>")
+            w.append("</xcal:components></xcal:vavailability>")
+    w.append(f"<ei:createdDateTime>{format_datetime(msg.created_date_time)}</ei:createdDateTime>")
+    leaf(w, "pyld:requestID", msg.request_id)
     if msg.event_id is not None:
-        qualified = _SubElement(el, ns.EI_QUALIFIED_EVENT_ID)
-        text_el(qualified, ns.EI_EVENT_ID, msg.event_id)
-        text_el(qualified, ns.EI_MODIFICATION_NUMBER, str(msg.modification_number or 0))
+        w.append("<ei:qualifiedEventID>")
+        leaf(w, "ei:eventID", msg.event_id)
+        w.append(
+            f"<ei:modificationNumber>{int(msg.modification_number or 0)}</ei:modificationNumber>"
+            "</ei:qualifiedEventID>"
+        )
     # S p.46: the opt's eiTarget always carries the VEN's venID.
     opt_target = msg.target
     if msg.ven_id not in opt_target.ven_ids:
         opt_target = _with_ven_id(opt_target, msg.ven_id)
-    target(el, opt_target)
+    target(w, opt_target)
 
 
 def _with_ven_id(value: Target, ven_id: str) -> Target:
@@ -328,77 +369,77 @@ def _with_ven_id(value: Target, ven_id: str) -> Target:
     )
 
 
-def _cancel_opt(el: etree._Element, msg: CancelOpt) -> None:
-    text_el(el, ns.PYLD_REQUEST_ID, msg.request_id)
-    text_el(el, ns.EI_OPT_ID, msg.opt_id)
-    text_el(el, ns.EI_VEN_ID, msg.ven_id)
+def _cancel_opt(w: list[str], msg: CancelOpt) -> None:
+    leaf(w, "pyld:requestID", msg.request_id)
+    leaf(w, "ei:optID", msg.opt_id)
+    leaf(w, "ei:venID", msg.ven_id)
 
 
-def _created_opt(el: etree._Element, msg: CreatedOpt) -> None:
-    response(el, msg.response)
-    text_el(el, ns.EI_OPT_ID, msg.opt_id)
+def _created_opt(w: list[str], msg: CreatedOpt) -> None:
+    response(w, msg.response)
+    leaf(w, "ei:optID", msg.opt_id)
 
 
-def _canceled_opt(el: etree._Element, msg: CanceledOpt) -> None:
-    response(el, msg.response)
+def _canceled_opt(w: list[str], msg: CanceledOpt) -> None:
+    response(w, msg.response)
     if msg.opt_id:
-        text_el(el, ns.EI_OPT_ID, msg.opt_id)
+        leaf(w, "ei:optID", msg.opt_id)
 
 
 # --------------------------------------------------------------------------------------------
 # Envelope and dispatch
 
-_BUILDERS: dict[type[Any], tuple[str, Callable[[etree._Element, Any], None]]] = {
-    DistributeEvent: (ns.O_DISTRIBUTE_EVENT, _distribute_event),
-    CreatedEvent: (ns.O_CREATED_EVENT, _created_event),
-    RequestEvent: (ns.O_REQUEST_EVENT, _request_event),
-    OadrResponse: (ns.O_RESPONSE, _oadr_response),
-    CancelOpt: (ns.O_CANCEL_OPT, _cancel_opt),
-    CanceledOpt: (ns.O_CANCELED_OPT, _canceled_opt),
-    CreateOpt: (ns.O_CREATE_OPT, _create_opt),
-    CreatedOpt: (ns.O_CREATED_OPT, _created_opt),
-    CancelReport: (ns.O_CANCEL_REPORT, build_cancel_report),
-    CanceledReport: (ns.O_CANCELED_REPORT, build_canceled_report),
-    CreateReport: (ns.O_CREATE_REPORT, build_create_report),
-    CreatedReport: (ns.O_CREATED_REPORT, build_created_report),
-    RegisterReport: (ns.O_REGISTER_REPORT, build_register_report),
-    RegisteredReport: (ns.O_REGISTERED_REPORT, build_registered_report),
-    UpdateReport: (ns.O_UPDATE_REPORT, build_update_report),
-    UpdatedReport: (ns.O_UPDATED_REPORT, build_updated_report),
-    CancelPartyRegistration: (ns.O_CANCEL_PARTY_REGISTRATION, _cancel_party_registration),
-    CanceledPartyRegistration: (ns.O_CANCELED_PARTY_REGISTRATION, _canceled_party_registration),
-    CreatePartyRegistration: (ns.O_CREATE_PARTY_REGISTRATION, _create_party_registration),
-    CreatedPartyRegistration: (ns.O_CREATED_PARTY_REGISTRATION, _created_party_registration),
-    RequestReregistration: (ns.O_REQUEST_REREGISTRATION, _request_reregistration),
-    QueryRegistration: (ns.O_QUERY_REGISTRATION, _query_registration),
-    Poll: (ns.O_POLL, _poll),
+_BUILDERS: dict[type[Any], tuple[str, Callable[[list[str], Any], None]]] = {
+    DistributeEvent: ("oadr:oadrDistributeEvent", _distribute_event),
+    CreatedEvent: ("oadr:oadrCreatedEvent", _created_event),
+    RequestEvent: ("oadr:oadrRequestEvent", _request_event),
+    OadrResponse: ("oadr:oadrResponse", _oadr_response),
+    CancelOpt: ("oadr:oadrCancelOpt", _cancel_opt),
+    CanceledOpt: ("oadr:oadrCanceledOpt", _canceled_opt),
+    CreateOpt: ("oadr:oadrCreateOpt", _create_opt),
+    CreatedOpt: ("oadr:oadrCreatedOpt", _created_opt),
+    CancelReport: ("oadr:oadrCancelReport", build_cancel_report),
+    CanceledReport: ("oadr:oadrCanceledReport", build_canceled_report),
+    CreateReport: ("oadr:oadrCreateReport", build_create_report),
+    CreatedReport: ("oadr:oadrCreatedReport", build_created_report),
+    RegisterReport: ("oadr:oadrRegisterReport", build_register_report),
+    RegisteredReport: ("oadr:oadrRegisteredReport", build_registered_report),
+    UpdateReport: ("oadr:oadrUpdateReport", build_update_report),
+    UpdatedReport: ("oadr:oadrUpdatedReport", build_updated_report),
+    CancelPartyRegistration: ("oadr:oadrCancelPartyRegistration", _cancel_party_registration),
+    CanceledPartyRegistration: ("oadr:oadrCanceledPartyRegistration", _canceled_party_registration),
+    CreatePartyRegistration: ("oadr:oadrCreatePartyRegistration", _create_party_registration),
+    CreatedPartyRegistration: ("oadr:oadrCreatedPartyRegistration", _created_party_registration),
+    RequestReregistration: ("oadr:oadrRequestReregistration", _request_reregistration),
+    QueryRegistration: ("oadr:oadrQueryRegistration", _query_registration),
+    Poll: ("oadr:oadrPoll", _poll),
 }
 
 
-def build_element(
-    message: OutgoingMessage | IncomingMessage, *, now: datetime | None = None
-) -> etree._Element:
-    """The ``oadr:oadrPayload`` root element of ``message`` (sign it, then :func:`serialize`).
+def build(message: OutgoingMessage | IncomingMessage, *, now: datetime | None = None) -> bytes:
+    """The complete ``oadrPayload/oadrSignedObject`` document of ``message``, UTF-8 with a declaration.
 
     ``now`` is accepted for API symmetry: every createdDateTime is a field of the models
     (the engine stamps them from its clock), so the builders never read the wall clock.
     """
     del now
     try:
-        tag, builder = _BUILDERS[type(message)]
+        q, builder = _BUILDERS[type(message)]
     except KeyError:
         raise TypeError(f"no OpenADR builder for {type(message).__name__}") from None
-    root = _Element(ns.O_PAYLOAD, nsmap=ns.NSMAP)
-    signed = _SubElement(root, ns.O_SIGNED_OBJECT, _SIGNED_OBJECT_ATTRS)
-    builder(_SubElement(signed, tag, _SCHEMA_VERSION_ATTRS), message)
-    return root
+    w = [_HEAD, f'<{q} ei:schemaVersion="2.0b">']
+    builder(w, message)
+    w.append(f"</{q}>{_TAIL}")
+    return "".join(w).encode()
+
+
+def build_element(
+    message: OutgoingMessage | IncomingMessage, *, now: datetime | None = None
+) -> etree._Element:
+    """The ``oadr:oadrPayload`` root element of ``message`` (sign it, then :func:`serialize`)."""
+    return etree.fromstring(build(message, now=now), _OWN_PARSER)
 
 
 def serialize(root: etree._Element) -> bytes:
     """UTF-8 bytes with an XML declaration (spec §9.1: UTF-8 only)."""
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")  # type: ignore[no-any-return]
-
-
-def build(message: OutgoingMessage | IncomingMessage, *, now: datetime | None = None) -> bytes:
-    """The complete document for ``message`` as UTF-8 bytes."""
-    return serialize(build_element(message, now=now))

@@ -38,6 +38,7 @@ _DURATION_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=2048)
 def format_datetime(dt: datetime) -> str:
     """``2026-01-01T00:00:00Z`` (microseconds kept as ``.ffffff`` when present). ``dt`` must be aware."""
     offset = dt.utcoffset()
@@ -70,6 +71,7 @@ def parse_datetime(text: str) -> datetime:
     return value
 
 
+@lru_cache(maxsize=2048)
 def format_duration(td: timedelta) -> str:
     """``PT1H``, ``-PT5M``, ``P1DT2H``, ``PT0S``.  Sub-second parts are dropped (no decimals, R1)."""
     total = int(td.total_seconds())  # truncates toward zero
