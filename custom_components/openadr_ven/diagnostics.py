@@ -48,9 +48,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def redact(data: Any) -> Any:
-    redacted = async_redact_data(data, TO_REDACT)
-    return _redact_partial(redacted)
+def redact[T](data: T) -> T:
+    """``data`` with secrets removed and fingerprints shortened (same shape)."""
+    redacted: T = async_redact_data(data, TO_REDACT)
+    result: T = _redact_partial(redacted)
+    return result
 
 
 def _redact_partial(data: Any) -> Any:

@@ -102,10 +102,10 @@ class HomeAssistantMeter:
         if period is None:
             _LOGGER.debug("No statistics period fits a history step of %s", step)
             return []
-        from homeassistant.components.recorder import get_instance  # noqa: PLC0415
         from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
             statistics_during_period,
         )
+        from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
 
         assert self.energy_entity is not None
         energy_entity = self.energy_entity

@@ -49,7 +49,7 @@ SERVICE_CLEAR_AVAILABILITY = "clear_availability"
 SERVICE_REQUEST_EVENTS = "request_events"
 SERVICE_REREGISTER = "reregister"
 
-_ENTRY = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+_ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
 _WINDOW = vol.All(
     {
