@@ -140,9 +140,11 @@ class VenHarness:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-        if self.session is not None:
-            await self.session.close()
+        try:
+            await self.stop()
+        finally:
+            if self.session is not None:
+                await self.session.close()
 
     async def start(self) -> None:
         """Start ``run()`` and wait until the driver rests (registration, bootstrap done)."""

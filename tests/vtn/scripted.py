@@ -168,10 +168,15 @@ class ScriptedVTN:
             self.port = self._runner.addresses[0][1]
 
     async def go_down(self) -> None:
-        """Stop listening: connections are refused until :meth:`listen`."""
+        """Stop listening and drop open (keep-alive) connections: refused until :meth:`listen`."""
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        server = self._runner.server if self._runner is not None else None
+        for handler in server.connections if server is not None else []:
+            handler.force_close()
+            if handler.transport is not None:
+                handler.transport.close()
 
     async def stop(self) -> None:
         self._release.set()
