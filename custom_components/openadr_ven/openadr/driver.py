@@ -240,6 +240,7 @@ class VenClient:
         async with self._lock:
             now = self._clock.now()
             payload = self._encode(out.message, now)
+            refused: PayloadError | None = None
             try:
                 raw = await self._transport.send(out.service, payload)
             except TransportError as err:
@@ -248,12 +249,18 @@ class VenClient:
                     _LOGGER.warning("VTN unreachable: %s", err)
                     self._offline_logged = True
                 raise
+            except PayloadError as err:
+                # The VTN answered, but too much to read (HostileInputError from the size cap):
+                # it is reachable and got our message; the answer is treated as unreadable.
+                raw, refused = b"", err
             now = self._clock.now()
             self._backoff.reset()
             if self._offline_logged:
                 _LOGGER.info("VTN reachable again")
                 self._offline_logged = False
             try:
+                if refused is not None:
+                    raise refused
                 reply = self._decode(raw)
             except (PayloadError, SecurityError) as err:
                 self._engine.on_undecodable(out, str(err), now)  # R514: ignore an unverifiable reply
