@@ -156,8 +156,8 @@ class ReadingType(StrEnum):
 class DataQuality(StrEnum):
     """oadr:oadrDataQuality values (VEN_REQUIREMENTS §3.7)."""
 
-    NO_NEW_VALUE = "No Quality - No Value"
-    NO_VALUE = "No New Value - Previous Value Used"
+    NO_QUALITY_NO_VALUE = "No Quality - No Value"
+    NO_NEW_VALUE = "No New Value - Previous Value Used"
     QUALITY_BAD_NON_SPECIFIC = "Quality Bad - Non Specific"
     QUALITY_BAD_COMM_FAILURE = "Quality Bad - Comm Failure"
     QUALITY_BAD_LAST_KNOWN = "Quality Bad - Last Known Value"
