@@ -2,9 +2,10 @@
 
 Home Assistant's frontend renders inside shadow roots, so ``--dump-dom`` shows next to nothing;
 this drives Chromium through its DevTools websocket instead (aiohttp only, no browser driver):
-log in through the frontend's own ``auth_callback`` (an authorization code made with the login
-flow), wait until the page's text (shadow roots included) shows what is expected, then save a
-PNG screenshot.
+log in by storing tokens where the frontend keeps them (``localStorage.hassTokens``, set before
+the page's scripts run) or through the frontend's ``auth_callback`` (an authorization code from
+the login flow; the frontend of Home Assistant 2025.4 accepts it, newer ones may not), wait
+until the page's text (shadow roots included) shows what is expected, then save a PNG screenshot.
 """
 
 from __future__ import annotations
@@ -65,10 +66,29 @@ def auth_callback_url(base_url: str, path: str, code: str) -> str:
     return f"{base_url}{path}?{urlencode({'auth_callback': '1', 'code': code, 'state': state})}"
 
 
+def stored_tokens_script(base_url: str, token_response: dict[str, Any]) -> str:
+    """JavaScript that stores tokens where the frontend keeps them ("Keep me logged in")."""
+    tokens = {
+        "access_token": token_response["access_token"],
+        "refresh_token": token_response.get("refresh_token"),
+        "token_type": "Bearer",
+        "expires_in": token_response.get("expires_in", 1800),
+        "hassUrl": base_url,
+        "clientId": f"{base_url}/",
+    }
+    payload = json.dumps(tokens)
+    return (
+        f"if (location.origin === {json.dumps(base_url)}) {{"
+        f" const t = {payload}; t.expires = Date.now() + t.expires_in * 1000;"
+        " localStorage.setItem('hassTokens', JSON.stringify(t)); }"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PageResult:
     text: str
     screenshot: Path
+    console: tuple[str, ...]
     found: tuple[str, ...]
     missing: tuple[str, ...]
 
@@ -77,17 +97,32 @@ class _Cdp:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._ws = ws
         self._id = 0
+        self.console: list[str] = []  # console messages, exceptions and failed loads (diagnostics)
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         self._id += 1
         await self._ws.send_json({"id": self._id, "method": method, "params": params})
         while True:
             message = await self._ws.receive_json(timeout=60)
+            self._note(message)
             if message.get("id") == self._id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 result: dict[str, Any] = message.get("result", {})
                 return result
+
+    def _note(self, message: dict[str, Any]) -> None:
+        method, params = message.get("method"), message.get("params") or {}
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning"):
+            args = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+            self.console.append(f"console.{params['type']}: {args}"[:500])
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            text = details.get("exception", {}).get("description") or details.get("text")
+            self.console.append(f"exception: {text}"[:500])
+        elif method == "Log.entryAdded":
+            entry = params.get("entry", {})
+            self.console.append(f"log.{entry.get('level')}: {entry.get('text')} {entry.get('url', '')}"[:500])
 
 
 async def capture(
@@ -98,8 +133,12 @@ async def capture(
     within: float = 60.0,
     size: tuple[int, int] = (1280, 1400),
     chromium: str | None = None,
+    before_load: str | None = None,
 ) -> PageResult:
-    """Open ``url``, wait until every ``expect`` text shows (or ``within`` passes), screenshot it."""
+    """Open ``url``, wait until every ``expect`` text shows (or ``within`` passes), screenshot it.
+
+    ``before_load`` is JavaScript run in every new document before its own scripts (log-in).
+    """
     binary = chromium or find_chromium()
     if binary is None:
         raise FileNotFoundError("chromium is not installed")
@@ -126,6 +165,10 @@ async def capture(
                 async with session.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                     cdp = _Cdp(ws)
                     await cdp.call("Page.enable")
+                    await cdp.call("Runtime.enable")
+                    await cdp.call("Log.enable")
+                    if before_load:
+                        await cdp.call("Page.addScriptToEvaluateOnNewDocument", source=before_load)
                     await cdp.call("Page.navigate", url=url)
                     text = ""
                     deadline = time.monotonic() + within
@@ -148,7 +191,7 @@ async def capture(
                 process.kill()
                 process.wait(5)
     found = tuple(e for e in expect if e in text)
-    return PageResult(text, screenshot, found, tuple(e for e in expect if e not in text))
+    return PageResult(text, screenshot, tuple(cdp.console), found, tuple(e for e in expect if e not in text))
 
 
 def _write(path: Path, data: bytes) -> None:

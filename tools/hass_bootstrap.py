@@ -240,10 +240,16 @@ async def _onboarding_steps(session: aiohttp.ClientSession, base_url: str) -> di
     return {s["step"]: bool(s["done"]) for s in steps}
 
 
-async def _exchange_code(session: aiohttp.ClientSession, base_url: str, code: str) -> Tokens:
+async def token_response(session: aiohttp.ClientSession, base_url: str, code: str) -> dict[str, Any]:
+    """Trade an authorization code for tokens (the whole answer: access, refresh, expires_in)."""
     form = {"grant_type": "authorization_code", "code": code, "client_id": client_id(base_url)}
     async with session.post(f"{base_url}/auth/token", data=form) as response:
-        body = await _json_or_raise(response, "POST /auth/token")
+        body: dict[str, Any] = await _json_or_raise(response, "POST /auth/token")
+    return body
+
+
+async def _exchange_code(session: aiohttp.ClientSession, base_url: str, code: str) -> Tokens:
+    body = await token_response(session, base_url, code)
     return Tokens(body["access_token"], body.get("refresh_token"))
 
 
