@@ -14,6 +14,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from . import repairs
+from .clock import HomeAssistantClock
 from .const import (
     CONF_ALLOW_INSECURE,
     CONF_CA_CERTIFICATES,
@@ -117,15 +118,17 @@ def create_ven_client(
             vtn_fingerprint=data.get(CONF_VTN_FINGERPRINT) or None,
         ),
     )
+    # HA's time (dt_util.utcnow, HA timers): the VEN follows Home Assistant's clock.
+    clock = HomeAssistantClock(hass)
     signer = verifier = None
     if config.xml_signature and data.get(CONF_CERTIFICATE) and data.get(CONF_PRIVATE_KEY):
         from .openadr.signature import XmlSigner, XmlVerifier  # noqa: PLC0415
 
-        signer = XmlSigner(data[CONF_CERTIFICATE].encode(), data[CONF_PRIVATE_KEY].encode())
+        signer = XmlSigner(data[CONF_CERTIFICATE].encode(), data[CONF_PRIVATE_KEY].encode(), clock=clock)
         # Signed VTN payloads are verified against the pinned VTN certificate (R514).
         if pin := data.get(CONF_VTN_FINGERPRINT):
-            verifier = XmlVerifier([pin])
-    return VenClient(config, transport, storage, meter=meter, signer=signer, verifier=verifier)
+            verifier = XmlVerifier([pin], clock=clock)
+    return VenClient(config, transport, storage, clock=clock, meter=meter, signer=signer, verifier=verifier)
 
 
 async def _async_build_client(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 from datetime import timedelta
-from unittest.mock import patch
+from unittest.mock import ANY, patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.openadr_ven.clock import HomeAssistantClock
 from custom_components.openadr_ven.const import (
     CONF_CERTIFICATE,
     CONF_POWER_ENTITY,
@@ -122,9 +123,15 @@ async def test_create_ven_client_builds_the_real_library(
         )
     assert isinstance(signed, VenClient)
     signer.assert_called_once_with(
-        mock_config_entry.data[CONF_CERTIFICATE].encode(), mock_config_entry.data[CONF_PRIVATE_KEY].encode()
+        mock_config_entry.data[CONF_CERTIFICATE].encode(),
+        mock_config_entry.data[CONF_PRIVATE_KEY].encode(),
+        clock=ANY,
     )
-    verifier.assert_called_once_with([pin])
+    verifier.assert_called_once_with([pin], clock=ANY)
+    # Signer, verifier and driver all run on Home Assistant's clock.
+    clock = signer.call_args.kwargs["clock"]
+    assert isinstance(clock, HomeAssistantClock)
+    assert verifier.call_args.kwargs["clock"] is clock
 
 
 async def test_snapshots_and_notifications_are_pushed(
