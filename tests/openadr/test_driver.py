@@ -440,3 +440,42 @@ async def test_real_payloads_every_message_schema_valid() -> None:
     update = next(m for _, m in vtn.received if isinstance(m, UpdateReport))
     assert update.reports[0].report_request_id == "rr1"
     await finish(client, task, clock)
+
+
+async def test_unexpected_error_does_not_end_the_loop(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in one step (here: the encoder raising twice) is logged once with its traceback; the loop
+    backs off (2 s, 4 s) and carries on, so the VEN keeps registering and polling afterwards."""
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    failures = {"left": 2}
+    real_encode = vtn.encode
+
+    def flaky_encode(message: Any, now: datetime) -> bytes:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise AttributeError("'str' object has no attribute 'value'")
+        return real_encode(message, now)
+
+    client = VenClient(
+        config(),
+        vtn,
+        MemoryStorage(),
+        clock=clock,
+        rng=random.Random(7),
+        encode=flaky_encode,
+        decode=vtn.decode,
+        backoff=Backoff(jitter=0.0),
+    )
+    with caplog.at_level(logging.DEBUG):
+        task = await start(client, clock)
+        assert not task.done()
+        assert vtn.kinds() == []
+        await clock.advance(2)  # first pause: 2 s
+        assert vtn.kinds() == []
+        await clock.advance(4)  # second pause: 4 s, then the step succeeds
+    assert not task.done()
+    assert vtn.kinds() == ["CreatePartyRegistration", "RegisterReport", "RequestEvent"]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "Unexpected error in the VEN loop" in errors[0].getMessage()
+    assert errors[0].exc_info is not None
+    await finish(client, task, clock)

@@ -47,10 +47,11 @@ class CodecError(ValueError):
 
 def encode(value: Any) -> Any:
     """Turn ``value`` into JSON-compatible data."""
-    if value is None or isinstance(value, bool | str):
-        return value
+    # Enums first: a StrEnum is a str and an IntEnum an int, and they must come back as members.
     if isinstance(value, Enum):
         return {"__e": type(value).__name__, "v": value.value}
+    if value is None or isinstance(value, bool | str):
+        return value
     if isinstance(value, int | float):
         return value
     if isinstance(value, datetime):
