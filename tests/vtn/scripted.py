@@ -134,6 +134,8 @@ class ScriptedVTN:
     forgotten: bool = False  # restarted and lost its database: answers 463 until re-registered
     port: int = 0
     clock: Callable[[], datetime] | None = None  # stamps each Exchange (the harness sets it)
+    history: int | None = None  # keep only the last N exchanges (soak runs)
+    poll_count: int = 0  # oadrPoll requests received (kept when history is trimmed)
     _runner: web.AppRunner | None = None
     _site: web.TCPSite | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -186,6 +188,10 @@ class ScriptedVTN:
 
     # ------------------------------------------------------------------ inspection
 
+    def server_connections(self) -> list[Any]:
+        """Open server-side connections (keep-alive included)."""
+        return self._runner.server.connections if self._runner and self._runner.server else []
+
     def messages(self) -> list[Any]:
         return [x.message for x in self.exchanges]
 
@@ -213,8 +219,12 @@ class ScriptedVTN:
             message, error = None, str(err)
         errors = validation_errors(raw) if self.validate and error is None else []
         at = self.clock() if self.clock else None
+        if service == Service.OADR_POLL.value:
+            self.poll_count += 1
         exchange = Exchange(service, raw, dict(request.headers), message, errors, error, at=at)
         self.exchanges.append(exchange)
+        if self.history is not None and len(self.exchanges) > self.history:
+            del self.exchanges[: len(self.exchanges) - self.history]
         if service not in {s.value for s in Service} or request.content_type != "application/xml":
             return web.Response(status=400)
         if self.faults:
