@@ -40,6 +40,7 @@ from .openadr.errors import (
     CertificateError,
     CertificateRejectedError,
     FingerprintMismatchError,
+    HTTPStatusError,
     OpenADRError,
     TLSError,
 )
@@ -195,6 +196,16 @@ async def _async_register_or_raise(client: VenClient) -> None:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="tls_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except HTTPStatusError as err:
+        if err.status == 403:  # R517: the VTN refused our TLS client authentication
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="certificate_rejected"
+            ) from err
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_register",
             translation_placeholders={"error": str(err)},
         ) from err
     except OpenADRError as err:

@@ -48,4 +48,5 @@ EVENT_OPENADR: Final = f"{DOMAIN}_event"
 ISSUE_CERTIFICATE_EXPIRING: Final = "certificate_expiring"
 ISSUE_REGISTRATION_CANCELLED: Final = "registration_cancelled"
 ISSUE_INSECURE_CONNECTION: Final = "insecure_connection"
+ISSUE_FINGERPRINT_MISMATCH: Final = "fingerprint_mismatch"
 CERTIFICATE_WARNING_DAYS: Final = 30

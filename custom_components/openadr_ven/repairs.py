@@ -4,7 +4,10 @@
   daily); fixed by re-authenticating with a renewed certificate.
 - ``registration_cancelled``: the VTN cancelled our registration; fixable: re-register.
 - ``insecure_connection``: plain http or unverified TLS is configured (testing only).
-The VTN rejecting our certificate starts a reauth flow (``ConfigEntryAuthFailed``) instead.
+- ``fingerprint_mismatch``: while running, the VTN presented a certificate other than the pinned
+  one (a changed VTN certificate, or someone posing as the VTN); fixed by reconfiguring the pin.
+The VTN rejecting our certificate starts a reauth flow instead (at set-up ``ConfigEntryAuthFailed``,
+while running from the snapshot's ``last_error_kind``). Both clear when the VTN answers again.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import voluptuous as vol
 from cryptography import x509
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
@@ -29,17 +32,23 @@ from .const import (
     CONF_VTN_URL,
     DOMAIN,
     ISSUE_CERTIFICATE_EXPIRING,
+    ISSUE_FINGERPRINT_MISMATCH,
     ISSUE_INSECURE_CONNECTION,
     ISSUE_REGISTRATION_CANCELLED,
 )
 from .openadr.errors import OpenADRError
-from .openadr.state import Notification, NotificationKind, VenSnapshot
+from .openadr.state import ErrorKind, Notification, NotificationKind, VenSnapshot
 
 if TYPE_CHECKING:
     from .coordinator import OpenADRConfigEntry
 
 CHECK_INTERVAL = timedelta(days=1)
-_ISSUES = (ISSUE_CERTIFICATE_EXPIRING, ISSUE_REGISTRATION_CANCELLED, ISSUE_INSECURE_CONNECTION)
+_ISSUES = (
+    ISSUE_CERTIFICATE_EXPIRING,
+    ISSUE_REGISTRATION_CANCELLED,
+    ISSUE_INSECURE_CONNECTION,
+    ISSUE_FINGERPRINT_MISMATCH,
+)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -105,6 +114,7 @@ def async_setup_entry_repairs(hass: HomeAssistant, entry: OpenADRConfigEntry) ->
     """Checks that run while the entry is loaded; all undone on unload."""
     coordinator = entry.runtime_data.coordinator
     cancelled_key = issue_id(ISSUE_REGISTRATION_CANCELLED, entry.entry_id)
+    mismatch_key = issue_id(ISSUE_FINGERPRINT_MISMATCH, entry.entry_id)
 
     @callback
     def _on_notification(notification: Notification) -> None:
@@ -126,6 +136,24 @@ def async_setup_entry_repairs(hass: HomeAssistant, entry: OpenADRConfigEntry) ->
         snapshot: VenSnapshot = coordinator.data
         if snapshot.registration is not None:
             ir.async_delete_issue(hass, DOMAIN, cancelled_key)
+        connection = snapshot.connection
+        if connection.online:
+            # The VTN answered again: whatever was wrong with the credentials is fixed.
+            ir.async_delete_issue(hass, DOMAIN, mismatch_key)
+            for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
+                hass.config_entries.flow.async_abort(flow["flow_id"])
+        elif connection.last_error_kind is ErrorKind.CERTIFICATE_REJECTED:
+            entry.async_start_reauth(hass)  # R517: new credentials needed (no-op if one runs)
+        elif connection.last_error_kind is ErrorKind.FINGERPRINT_MISMATCH:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                mismatch_key,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_FINGERPRINT_MISMATCH,
+                translation_placeholders={"name": entry.title, "error": connection.last_error or ""},
+            )
 
     @callback
     def _daily(_now: datetime) -> None:

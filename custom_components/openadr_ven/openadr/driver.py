@@ -22,12 +22,18 @@ from .engine import MeterSource, Outgoing, VenEngine
 from .engine.codec import CodecError
 from .enums import OptReason, OptType, Service
 from .errors import (
+    CertificateRejectedError,
+    FingerprintMismatchError,
+    HTTPStatusError,
     NotRegisteredError,
+    OpenADRError,
     PayloadError,
     SecurityError,
+    TLSError,
     TransportError,
     UnexpectedPayloadError,
     VTNResponseError,
+    VTNTimeoutError,
 )
 from .models import (
     Availability,
@@ -36,7 +42,7 @@ from .models import (
     IncomingMessage,
     OutgoingMessage,
 )
-from .state import EventView, Notification, RegistrationState, VenSnapshot
+from .state import ErrorKind, EventView, Notification, RegistrationState, VenSnapshot
 from .storage import Storage
 from .transport import Backoff
 
@@ -257,7 +263,9 @@ class VenClient:
             try:
                 raw = await self._transport.send(out.service, payload)
             except TransportError as err:
-                self._engine.on_failure(out, str(err), retryable=err.retryable, now=self._clock.now())
+                self._engine.on_failure(
+                    out, str(err), retryable=err.retryable, now=self._clock.now(), kind=error_kind(err)
+                )
                 if not self._offline_logged:
                     _LOGGER.warning("VTN unreachable: %s", err)
                     self._offline_logged = True
@@ -276,7 +284,8 @@ class VenClient:
                     raise refused
                 reply = self._decode(raw)
             except (PayloadError, SecurityError) as err:
-                self._engine.on_undecodable(out, str(err), now)  # R514: ignore an unverifiable reply
+                # R514: ignore an unverifiable reply.
+                self._engine.on_undecodable(out, str(err), now, error_kind(err) or ErrorKind.PAYLOAD)
                 return None
             self._engine.on_reply(out, reply, now)
             return reply  # type: ignore[no-any-return]
@@ -386,6 +395,30 @@ class VenClient:
     async def _command_done(self) -> None:
         await self._after_change()
         self._wake.set()
+
+
+def error_kind(err: OpenADRError) -> ErrorKind | None:
+    """The kind of an error, for ``ConnectionState.last_error_kind`` (most specific class first)."""
+    if isinstance(err, CertificateRejectedError):
+        return ErrorKind.CERTIFICATE_REJECTED
+    if isinstance(err, FingerprintMismatchError):
+        return ErrorKind.FINGERPRINT_MISMATCH
+    if isinstance(err, TLSError):
+        return ErrorKind.TLS
+    if isinstance(err, VTNTimeoutError):
+        return ErrorKind.TIMEOUT
+    if isinstance(err, HTTPStatusError):
+        # R517: a VTN answers 403 when TLS client authentication failed.
+        return ErrorKind.CERTIFICATE_REJECTED if err.status == 403 else ErrorKind.HTTP
+    if isinstance(err, TransportError):
+        return ErrorKind.CONNECTION
+    if isinstance(err, VTNResponseError):
+        return ErrorKind.VTN
+    if isinstance(err, SecurityError):
+        return ErrorKind.SIGNATURE
+    if isinstance(err, PayloadError):
+        return ErrorKind.PAYLOAD
+    return None
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,24 @@ class RegistrationState:
     registered_at: datetime | None = None
 
 
+class ErrorKind(StrEnum):
+    """What kind of problem the last exchange with the VTN had (``ConnectionState.last_error_kind``).
+
+    The Home Assistant layer acts on some: a rejected certificate asks for new credentials, a
+    fingerprint mismatch raises a repair issue.
+    """
+
+    CERTIFICATE_REJECTED = "certificate_rejected"  # the VTN refused our client certificate (or 403, R517)
+    FINGERPRINT_MISMATCH = "fingerprint_mismatch"  # the VTN's certificate is not the pinned one
+    TLS = "tls"  # any other TLS failure (untrusted or expired VTN certificate, hostname)
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"  # DNS / TCP: the VTN is down or unreachable
+    HTTP = "http"  # an HTTP error status (§9.1.4-9.1.5)
+    VTN = "vtn"  # an application-level refusal (responseCode != 200), e.g. of a registration
+    PAYLOAD = "payload"  # the VTN's answer could not be read
+    SIGNATURE = "signature"  # the VTN's answer was unsigned or its XML signature invalid (R514)
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
     online: bool = False
@@ -31,6 +49,7 @@ class ConnectionState:
     failing_since: datetime | None = None
     last_error: str | None = None
     consecutive_failures: int = 0
+    last_error_kind: ErrorKind | None = None  # cleared by the next good exchange
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ from ..models import (
 )
 from ..state import (
     ConnectionState,
+    ErrorKind,
     EventView,
     Notification,
     NotificationKind,
@@ -145,7 +146,15 @@ class VenEngine:
 
     # ------------------------------------------------------------------ delivery results
 
-    def on_failure(self, out: Outgoing, error: str, *, retryable: bool, now: datetime) -> bool:
+    def on_failure(
+        self,
+        out: Outgoing,
+        error: str,
+        *,
+        retryable: bool,
+        now: datetime,
+        kind: ErrorKind | None = None,
+    ) -> bool:
         """A transport failure; returns True when the VTN just became unreachable."""
         was_online = self.connection.online or self.connection.consecutive_failures == 0
         self.connection = replace(
@@ -153,10 +162,13 @@ class VenEngine:
             online=False,
             failing_since=self.connection.failing_since or now,
             last_error=error,
+            last_error_kind=kind,
             consecutive_failures=self.connection.consecutive_failures + 1,
         )
-        if not retryable and self.outbox and self.outbox[0] is out:
-            # §9.1.5: 4xx means this payload will never be accepted; do not resend it.
+        refused = kind is None or kind is ErrorKind.HTTP
+        if not retryable and refused and self.outbox and self.outbox[0] is out:
+            # §9.1.5: 4xx means this payload will never be accepted; do not resend it. A TLS or
+            # credential failure says nothing about the payload: it waits for the fix.
             _LOGGER.warning("Dropping %s refused by the VTN: %s", type(out.message).__name__, error)
             self.outbox.pop(0)
         return was_online
@@ -171,10 +183,14 @@ class VenEngine:
         self.tick(now)
         return came_back
 
-    def on_undecodable(self, out: Outgoing, error: str, now: datetime) -> None:
+    def on_undecodable(
+        self, out: Outgoing, error: str, now: datetime, kind: ErrorKind = ErrorKind.PAYLOAD
+    ) -> None:
         """The VTN answered with a payload we cannot read: it got our message; log and move on."""
         _LOGGER.warning("Unreadable VTN reply to %s: %s", type(out.message).__name__, error)
-        self.connection = replace(self.connection, online=True, last_success=now, last_error=error)
+        self.connection = replace(
+            self.connection, online=True, last_success=now, last_error=error, last_error_kind=kind
+        )
         if self.outbox and self.outbox[0] is out:
             self.outbox.pop(0)
         if out.purpose == "poll":
@@ -218,7 +234,7 @@ class VenEngine:
             registration = registration_from_reply(reply, self.config, now, self.registration)
         except VTNResponseError as err:
             self.register_at = now + REGISTRATION_RETRY
-            self.connection = replace(self.connection, last_error=str(err))
+            self.connection = replace(self.connection, last_error=str(err), last_error_kind=ErrorKind.VTN)
             _LOGGER.warning("Registration refused: %s", err)
             if not new and self.registration is not None:
                 self._forget_registration(now, "re-registration refused")
