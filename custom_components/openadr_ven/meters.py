@@ -4,7 +4,9 @@ The user picks a power sensor (W, kW, ...) and a cumulative energy sensor (Wh, k
 options; TELEMETRY_USAGE reports read them through this class. Values are converted to the units
 the library speaks (W and Wh). A missing, unknown, unavailable or non-numeric state reads as
 ``None`` (the report then carries a "no value" data quality instead of a made-up number).
-HISTORY_USAGE comes from the recorder's long-term statistics when the recorder is loaded.
+HISTORY_USAGE comes from the recorder's long-term statistics when the recorder is loaded: like
+TELEMETRY_USAGE's energy it is a "Direct Read" (R331) of the meter register, so each interval
+carries the cumulative reading at its end, not the energy used within it.
 """
 
 from __future__ import annotations
@@ -90,11 +92,13 @@ class HomeAssistantMeter:
     async def energy_history(
         self, start: datetime, end: datetime, step: timedelta
     ) -> list[tuple[datetime, float]]:
-        """Energy used (Wh) in each ``step``-long interval of [start, end), oldest first.
+        """The meter reading (Wh) at the end of each ``step``-long interval of [start, end).
 
-        Built from the recorder's hourly / 5-minute statistics ("change" of the energy sensor);
-        intervals the recorder has no data for are left out. ``step`` must be a multiple of
-        5 minutes (the finest statistics period); otherwise no history is available.
+        ``(t, reading)`` per interval starting at ``t``, oldest first: the cumulative energy
+        register (a Direct Read, R331, as TELEMETRY_USAGE reports it), taken from the "state" of
+        the last recorder statistics row (hourly / 5-minute) inside the interval; intervals the
+        recorder has no data for are left out. ``step`` must be a multiple of 5 minutes (the
+        finest statistics period); otherwise no history is available.
         """
         if not self.has_history or end <= start:
             return []
@@ -117,16 +121,15 @@ class HomeAssistantMeter:
             {energy_entity},
             period,
             {"energy": UnitOfEnergy.WATT_HOUR},
-            {"change"},
+            {"state"},
         )
-        buckets: dict[datetime, float] = {}
+        readings: dict[datetime, tuple[float, float]] = {}  # interval start -> (row start, reading)
         for row in rows.get(energy_entity, []):
-            change = row.get("change")
-            if change is None:
+            reading = row.get("state")
+            if reading is None or not math.isfinite(reading):
                 continue
-            row_start = datetime.fromtimestamp(row["start"], tz=start.tzinfo)
-            index = (row_start - start) // step
-            bucket = start + index * step
-            if start <= bucket < end:
-                buckets[bucket] = buckets.get(bucket, 0.0) + float(change)
-        return sorted(buckets.items())
+            row_start = float(row["start"])
+            bucket = start + ((datetime.fromtimestamp(row_start, tz=start.tzinfo) - start) // step) * step
+            if start <= bucket < end and row_start >= readings.get(bucket, (-math.inf, 0.0))[0]:
+                readings[bucket] = (row_start, float(reading))  # the latest row of the interval
+        return sorted((bucket, reading) for bucket, (_, reading) in readings.items())

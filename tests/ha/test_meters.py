@@ -11,6 +11,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 
 from custom_components.openadr_ven.meters import HomeAssistantMeter, statistics_period
+from custom_components.openadr_ven.openadr.engine import reports as rep
+from custom_components.openadr_ven.openadr.enums import DataQuality
+from custom_components.openadr_ven.openadr.models import ReportRequest, SpecifierPayload
 
 
 @pytest.fixture(autouse=True)
@@ -97,12 +100,35 @@ async def test_energy_history_from_statistics(recorder_mock: Recorder, hass: Hom
     assert meter.has_history
     end = start + timedelta(hours=4)
     hourly = await meter.energy_history(start, end, timedelta(hours=1))
-    # "change" of the first hour needs the sum before it: 0 for the first imported row.
-    assert [round(v, 3) for _, v in hourly][1:] == [1000.0, 250.0, 2000.0]
-    assert [t for t, _ in hourly][1:] == [start + timedelta(hours=h) for h in (1, 2, 3)]
+    # Direct Read (R331): the meter register (Wh) at the end of each hour, not the hour's usage.
+    assert hourly == [
+        (start, 100_500.0),
+        (start + timedelta(hours=1), 101_500.0),
+        (start + timedelta(hours=2), 101_750.0),
+        (start + timedelta(hours=3), 103_750.0),
+    ]
 
     two_hourly = await meter.energy_history(start + timedelta(hours=1), end, timedelta(hours=2))
-    assert two_hourly == [(start + timedelta(hours=1), 1250.0), (start + timedelta(hours=3), 2000.0)]
+    # Each interval carries the reading of its last hour.
+    assert two_hourly == [(start + timedelta(hours=1), 101_750.0), (start + timedelta(hours=3), 103_750.0)]
 
     assert await meter.energy_history(start, end, timedelta(minutes=7)) == []
     assert await meter.energy_history(end, start, timedelta(hours=1)) == []
+
+    # The engine reports them as they come: one interval per reading, Direct Read values (R331).
+    request = ReportRequest(
+        report_request_id="hist-1",
+        report_specifier_id=rep.SPEC_HISTORY,
+        granularity=timedelta(0),  # HISTORY_*: the recorded granularity (R317)
+        report_back_duration=timedelta(0),
+        specifier_payloads=(SpecifierPayload(rep.RID_HISTORY, "x-notApplicable"),),
+        start=start,
+        duration=timedelta(hours=4),
+    )
+    job = rep.schedule(request, end)
+    window = rep.history_window(job, end)
+    assert window == (start, end, rep.HISTORY_STEP)
+    intervals = rep.history_intervals(job, await meter.energy_history(*window), end)
+    assert [(i.start, i.duration, i.value, i.data_quality) for i in intervals] == [
+        (t, timedelta(hours=1), reading, DataQuality.QUALITY_GOOD_NON_SPECIFIC) for t, reading in hourly
+    ]

@@ -71,7 +71,12 @@ class MeterSource(Protocol):
     async def energy_history(
         self, start: datetime, end: datetime, step: timedelta
     ) -> list[tuple[datetime, float]]:
-        """Cumulative energy (Wh) at each step in [start, end)."""
+        """``(t, reading)`` for each ``step``-long interval starting at ``t`` in [start, end).
+
+        ``reading`` is the cumulative meter register (Wh) at the end of that interval: HISTORY_USAGE
+        is a Direct Read (R331) like TELEMETRY_USAGE's energy, not the energy used in the interval.
+        Intervals without data are left out (the report then carries fewer intervals, R318).
+        """
 
 
 @register
