@@ -38,6 +38,25 @@ class OpenADRRuntimeData:
     coordinator: OpenADRCoordinator
 
 
+@callback
+def async_get_ven_device(hass: HomeAssistant, entry_id: str, ven_key: str) -> dr.DeviceEntry | None:
+    """The VEN's device: the one of the config entry with the identifier ``(DOMAIN, ven_key)``.
+
+    Looked up through the entry's devices, an API every supported Home Assistant has without
+    deprecation (``DeviceRegistry.async_get_device`` by identifiers is deprecated in newer
+    releases, where identifiers are unique per config entry only).
+    """
+    identifier = (DOMAIN, ven_key)
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+            if identifier in device.identifiers
+        ),
+        None,
+    )
+
+
 class OpenADRCoordinator(DataUpdateCoordinator[VenSnapshot]):
     """Republishes the VEN client's snapshots and fans out its notifications."""
 
@@ -101,7 +120,7 @@ class OpenADRCoordinator(DataUpdateCoordinator[VenSnapshot]):
         self.hass.bus.async_fire(EVENT_OPENADR, self._event_data(notification))
 
     def _event_data(self, notification: Notification) -> dict[str, object]:
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, self.ven_key)})
+        device = async_get_ven_device(self.hass, self.config_entry.entry_id, self.ven_key)
         return {
             "config_entry_id": self.config_entry.entry_id,
             "device_id": device.id if device else None,

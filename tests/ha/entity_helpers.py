@@ -9,6 +9,7 @@ from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -180,3 +181,15 @@ def entity_id_of(hass: HomeAssistant, platform: str, key: str, ven_key: str) -> 
     entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{ven_key}_{key}")
     assert entity_id is not None, f"no {platform} with key {key}"
     return entity_id
+
+
+def ven_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
+    """The entry's one device, which must carry the identifier ``(DOMAIN, entry.unique_id)``.
+
+    Looked up through the entry's devices (``async_get_device`` by identifiers is deprecated in
+    newer Home Assistant).
+    """
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 1, devices
+    assert devices[0].identifiers == {(DOMAIN, entry.unique_id)}
+    return devices[0]

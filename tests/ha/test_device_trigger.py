@@ -10,7 +10,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -31,6 +30,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     simple_event,
     snapshot_no_event,
+    ven_device,
 )
 
 if TYPE_CHECKING:
@@ -45,9 +45,7 @@ def _frozen(freezer: FrozenDateTimeFactory) -> None:
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient) -> str:
     """Set up the VEN (sensor + event platforms); returns the device ID."""
     await setup_platforms(hass, entry, client, snapshot_no_event(), [Platform.SENSOR, Platform.EVENT])
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id or "")})
-    assert device is not None
-    return device.id
+    return ven_device(hass, entry).id
 
 
 def _level(level: float | None, opt: OptType = OptType.OPT_IN) -> VenSnapshot:

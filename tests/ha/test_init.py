@@ -9,7 +9,6 @@ from unittest.mock import ANY, patch
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.openadr_ven.clock import HomeAssistantClock
@@ -38,6 +37,7 @@ from custom_components.openadr_ven.openadr.state import Notification, Notificati
 from custom_components.openadr_ven.store import OpenADRStore, StorageTooNewError, storage_key
 from tests.certs import Pki
 from tests.ha.conftest import NOW, VEN_ID, VEN_NAME, FakeVenClient, entry_data, snapshot_with_event
+from tests.ha.entity_helpers import ven_device
 
 
 async def test_setup_and_unload(
@@ -160,8 +160,8 @@ async def test_snapshots_and_notifications_are_pushed(
     await hass.async_block_till_done()
     assert seen == [note]
     assert len(bus_events) == 1
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VEN_ID)})
-    assert device is not None
+    device = ven_device(hass, init_integration)
+    assert device.identifiers == {(DOMAIN, VEN_ID)}
     assert bus_events[0].data == {
         "config_entry_id": init_integration.entry_id,
         "device_id": device.id,

@@ -19,7 +19,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.binary_sensor import BINARY_SENSORS
 from custom_components.openadr_ven.calendar import DESCRIPTION as CALENDAR_DESCRIPTION
-from custom_components.openadr_ven.const import DOMAIN
 from custom_components.openadr_ven.event import DESCRIPTION as EVENT_DESCRIPTION
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType
 from custom_components.openadr_ven.openadr.state import VenSnapshot
@@ -36,6 +35,7 @@ from tests.ha.entity_helpers import (
     simple_event,
     snapshot_active_and_pending,
     snapshot_no_event,
+    ven_device,
 )
 
 if TYPE_CHECKING:
@@ -265,8 +265,7 @@ async def test_device(
 ) -> None:
     """One service device per VEN, named after it, holding every entity."""
     await _setup(hass, mock_config_entry, mock_client, snapshot_no_event())
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, mock_config_entry.unique_id or "")})
-    assert device is not None
+    device = ven_device(hass, mock_config_entry)
     assert device.name == "Home VEN"
     assert device.manufacturer == "OpenADR"
     assert device.model == "OpenADR 2.0b VEN"
