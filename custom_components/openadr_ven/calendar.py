@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.components.calendar import CalendarEntity, CalendarEntityDescription, CalendarEvent
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
@@ -35,7 +34,9 @@ PARALLEL_UPDATES = 0
 # How far past now an open-ended event is shown to last.
 OPEN_ENDED_HORIZON = timedelta(hours=1)
 
-DESCRIPTION = EntityDescription(key="events", translation_key="events")
+# A CalendarEntityDescription, not a plain EntityDescription: newer Home Assistant reads
+# calendar-specific fields (initial_color) from it when registering the entity.
+DESCRIPTION = CalendarEntityDescription(key="events", translation_key="events")
 
 
 async def async_setup_entry(
