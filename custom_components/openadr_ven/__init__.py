@@ -135,6 +135,11 @@ def create_ven_client(
 async def _async_build_client(
     hass: HomeAssistant, entry: OpenADRConfigEntry, storage: OpenADRStore
 ) -> VenClient:
+    if entry.data.get(CONF_XML_SIGNATURE) and not entry.data.get(CONF_VTN_FINGERPRINT):
+        # R514: signed VTN messages are verified against the pinned VTN certificate; without a
+        # pin the VEN could not tell a forged signature from a real one (the config flow refuses
+        # this too; entries from before that rule land here and are fixed with Reconfigure).
+        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="signature_needs_fingerprint")
     try:
         ssl_context = await hass.async_add_executor_job(build_ssl_context, dict(entry.data))
     except (CertificateError, ssl.SSLError) as err:

@@ -205,6 +205,11 @@ def _prepare(
         digits = normalize_fingerprint(pin)
         data[CONF_VTN_FINGERPRINT] = ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
+    if data.get(CONF_XML_SIGNATURE) and not data.get(CONF_VTN_FINGERPRINT):
+        # R514: with signatures on, unsigned or badly signed VTN messages must be ignored. A
+        # signature proves the sender only against a known signing certificate, exchanged out of
+        # band like fingerprints (§10.5.1): without the pin nothing could be verified.
+        raise FlowError("signature_needs_fingerprint", field=CONF_VTN_FINGERPRINT)
     cert, key = data.get(CONF_CERTIFICATE), data.get(CONF_PRIVATE_KEY)
     fingerprint: str | None = None
     if cert or key:

@@ -247,6 +247,7 @@ def _garbage() -> str:
         ({CONF_VTN_URL: "not a url"}, CONF_VTN_URL, "invalid_url"),
         ({CONF_VTN_URL: "http://vtn.example.com"}, CONF_VTN_URL, "insecure_url"),
         ({CONF_VTN_FINGERPRINT: "AA:BB"}, CONF_VTN_FINGERPRINT, "invalid_fingerprint"),
+        ({CONF_XML_SIGNATURE: True}, CONF_VTN_FINGERPRINT, "signature_needs_fingerprint"),  # R514
         ({CONF_CERTIFICATE: None, CONF_PRIVATE_KEY: None}, CONF_CERTIFICATE, "certificate_required"),
         ({CONF_PRIVATE_KEY: None}, CONF_PRIVATE_KEY, "certificate_required"),
         ({CONF_CERTIFICATE: None}, CONF_CERTIFICATE, "certificate_required"),
@@ -380,10 +381,20 @@ async def test_reconfigure_url_keeps_certificate(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_VTN_URL: "https://vtn2.example.com", CONF_XML_SIGNATURE: True}
     )
+    assert result["errors"] == {CONF_VTN_FINGERPRINT: "signature_needs_fingerprint"}  # R514
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_VTN_URL: "https://vtn2.example.com",
+            CONF_XML_SIGNATURE: True,
+            CONF_VTN_FINGERPRINT: "aabbccddeeff00112233",
+        },
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_VTN_URL] == "https://vtn2.example.com"
     assert mock_config_entry.data[CONF_XML_SIGNATURE] is True
+    assert mock_config_entry.data[CONF_VTN_FINGERPRINT] == "AA:BB:CC:DD:EE:FF:00:11:22:33"
     assert mock_config_entry.data[CONF_CERTIFICATE] == pki.client.cert_pem.decode()
 
 

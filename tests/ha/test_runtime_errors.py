@@ -32,7 +32,9 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openadr_ven.const import (
+    CONF_VTN_FINGERPRINT,
     CONF_VTN_URL,
+    CONF_XML_SIGNATURE,
     DOMAIN,
     ISSUE_FINGERPRINT_MISMATCH,
     ISSUE_REGISTRATION_CANCELLED,
@@ -416,3 +418,24 @@ async def test_real_client_http_403_while_running_starts_reauth(
         await _assert_reauth_while_running(hass, entry)
     assert client.snapshot.connection.last_error_kind is ErrorKind.CERTIFICATE_REJECTED
     assert client.snapshot.connection.last_error == "HTTP 403: Forbidden"
+
+
+async def test_signatures_without_a_pinned_vtn_refuse_to_set_up(
+    hass: HomeAssistant, pki: Pki, mock_client: FakeVenClient
+) -> None:
+    """R514: with XML signatures on, VTN messages must be verified; without the VTN's pinned
+    fingerprint nothing can be, so the VEN does not run (rather than accept unverified messages)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=VEN_NAME,
+        unique_id=VEN_ID,
+        data=entry_data(pki, **{CONF_XML_SIGNATURE: True, CONF_VTN_FINGERPRINT: None}),
+        options=dict(ENTRY_OPTIONS),
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+    assert entry.reason.startswith("XML signatures are on but no VTN certificate fingerprint is pinned")
+    mock_client.factory.assert_not_called()  # type: ignore[attr-defined]
+    mock_client.register.assert_not_awaited()
