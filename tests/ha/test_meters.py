@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
+from homeassistant.util.unit_conversion import EnergyConverter
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 
 from custom_components.openadr_ven.meters import HomeAssistantMeter, statistics_period
@@ -81,18 +83,18 @@ async def test_energy_history_from_statistics(recorder_mock: Recorder, hass: Hom
     for hour, kwh in enumerate(hourly_kwh):
         total += kwh
         rows.append({"start": start + timedelta(hours=hour), "state": total, "sum": total - 100.0})
-    async_import_statistics(
-        hass,
-        {
-            "has_mean": False,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": "sensor.energy",
-            "unit_of_measurement": "kWh",
-        },
-        rows,
-    )
+    metadata: StatisticMetaData = {
+        "mean_type": StatisticMeanType.NONE,
+        "has_sum": True,
+        "name": None,
+        "source": "recorder",
+        "statistic_id": "sensor.energy",
+        "unit_of_measurement": "kWh",
+    }
+    # Newer recorders require the unit class; older ones have no such column and refuse the key.
+    if "unit_class" in StatisticMetaData.__annotations__:
+        metadata["unit_class"] = EnergyConverter.UNIT_CLASS  # type: ignore[typeddict-unknown-key,unused-ignore]
+    async_import_statistics(hass, metadata, rows)
     await async_wait_recording_done(hass)
     hass.states.async_set("sensor.energy", str(total), {"unit_of_measurement": "kWh"})
 
