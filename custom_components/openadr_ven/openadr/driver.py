@@ -178,6 +178,7 @@ class VenClient:
                     await self._sleep(delay)
         finally:
             self._run_task = None
+            await self._save_all()
 
     async def stop(self) -> None:
         """Make :meth:`run` return (after an exchange in flight) and wait for it."""
@@ -289,6 +290,16 @@ class VenClient:
                 return None
             self._engine.on_reply(out, reply, now)
             return reply  # type: ignore[no-any-return]
+
+    async def _save_all(self) -> None:
+        """Save everything, telemetry samples included, as the loop ends (stop, unload, the host
+        shutting down): the readings since the last save feed reports still owed (R510)."""
+        data = self._engine.to_dict()
+        try:
+            await self._storage.save(data)
+            self._saved = _comparable(data)
+        except Exception:
+            _LOGGER.exception("Saving VEN state failed")
 
     async def _after_change(self) -> None:
         now = self._clock.now()
