@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -259,9 +260,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def _commit() -> str | None:
+    """The library's commit (``BENCH_COMMIT`` when run outside a checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return os.environ.get("BENCH_COMMIT")
+    return out.stdout.strip() or None
+
+
 def meta(quick: bool) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
         "quick": quick,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
