@@ -260,6 +260,21 @@ def visible(hass: HomeAssistant) -> dict[str, str]:
     }
 
 
+async def calendar_events(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """The DR events calendar from T0 to T0+2 h, as ``calendar.get_events`` lists it."""
+    calendar = entity_id(hass, "calendar", "events")
+    listed = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": calendar, "start_date_time": T0, "end_date_time": T0 + timedelta(hours=2)},
+        blocking=True,
+        return_response=True,
+    )
+    assert listed is not None
+    events: list[dict[str, Any]] = listed[calendar]["events"]  # type: ignore[assignment,index]
+    return events
+
+
 @asynccontextmanager
 async def second_home_assistant() -> AsyncIterator[HomeAssistant]:
     """A fresh Home Assistant instance (the restarted process) able to load custom integrations."""
@@ -330,6 +345,11 @@ async def test_restart_mid_event_keeps_event_offset_opt_and_buffered_reports(
     delivered_before = len(vtn.sent(UpdateReport))
     assert delivered_before == 2  # T0+5 and T0+10, while the VTN was up
     before = visible(hass)
+    calendar_before = await calendar_events(hass)
+    assert [
+        (datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])) for e in calendar_before
+    ] == [(start, start + 40 * MINUTE)]
+    assert "ev-restart" in calendar_before[0]["description"]
     assert before == {
         "event_status": "active",
         "opt_status": "opt_out",
@@ -368,6 +388,7 @@ async def test_restart_mid_event_keeps_event_offset_opt_and_buffered_reports(
             OptType.OPT_OUT,
         )
         assert visible(hass2) == before
+        assert await calendar_events(hass2) == calendar_before
         assert state(hass2, "binary_sensor", "vtn_connectivity") == STATE_OFF
         for key in ("event_status", "opt_status", "simple_level"):
             assert state(hass2, "sensor", key) != STATE_UNAVAILABLE
