@@ -171,6 +171,8 @@ SENSORS: tuple[OpenADRSensorDescription, ...] = (
         translation_key="poll_interval",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        # Whole seconds; stated here so that Home Assistant does not pick a per-release default.
+        suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_poll_interval,
