@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
@@ -12,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.const import DOMAIN
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType
@@ -193,3 +196,72 @@ def ven_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
     assert len(devices) == 1, devices
     assert devices[0].identifiers == {(DOMAIN, entry.unique_id)}
     return devices[0]
+
+
+def _plain(value: Any) -> Any:
+    """Enums as their values, mappings as sorted dicts, sequences and sets as lists (stable text)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        # Newer Home Assistant keys attributes and capabilities with StrEnum members.
+        return {_plain(key): _plain(item) for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def registry_projection(entry: er.RegistryEntry) -> dict[str, Any]:
+    """What this integration decides about an entity's registry entry, and nothing else.
+
+    Home Assistant's own registry bookkeeping (ids, timestamps, aliases, labels, fields that
+    newer releases add) stays out, so the snapshots mean the same on every supported release.
+    """
+    return {
+        "entity_id": entry.entity_id,
+        "unique_id": entry.unique_id,
+        "platform": entry.platform,
+        "domain": entry.domain,
+        "has_entity_name": entry.has_entity_name,
+        "translation_key": entry.translation_key,
+        "original_name": entry.original_name,
+        "original_device_class": _plain(entry.original_device_class),
+        "original_icon": entry.original_icon,
+        "entity_category": _plain(entry.entity_category),
+        "disabled_by": _plain(entry.disabled_by),
+        "hidden_by": _plain(entry.hidden_by),
+        "unit_of_measurement": _plain(entry.unit_of_measurement),
+        "supported_features": entry.supported_features,
+        "capabilities": _plain(entry.capabilities),
+        "options": _plain(entry.options),
+    }
+
+
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Snapshot every entity of one loaded platform: its registry projection and its state.
+
+    Like ``snapshot_platform`` of pytest-homeassistant-custom-component, but on a stable
+    projection (:func:`registry_projection`; state value and attributes) so that the same
+    snapshot files hold on every supported Home Assistant. The device and the config entry
+    each entity belongs to are asserted directly.
+    """
+    device = ven_device(hass, config_entry)
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    assert entries
+    assert len({entry.domain for entry in entries}) == 1, "load one platform only"
+    for entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entry.disabled_by is None, "enable every entity"
+        assert entry.device_id == device.id
+        assert entry.config_entry_id == config_entry.entry_id
+        assert registry_projection(entry) == snapshot(name=f"{entry.entity_id}-entry")
+        state = hass.states.get(entry.entity_id)
+        assert state is not None, f"no state for {entry.entity_id}"
+        assert {"state": state.state, "attributes": _plain(state.attributes)} == snapshot(
+            name=f"{entry.entity_id}-state"
+        )

@@ -10,7 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType
@@ -24,6 +24,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     simple_event,
     snapshot_active_and_pending,
+    snapshot_entities,
     snapshot_no_event,
 )
 
@@ -56,7 +57,7 @@ async def test_binary_sensor_entities(
 ) -> None:
     assert callable(snapshot_fn)
     await setup_platforms(hass, mock_config_entry, mock_client, snapshot_fn(), [Platform.BINARY_SENSOR])
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry)
 
 
 async def test_event_active_follows_snapshots(

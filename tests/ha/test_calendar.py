@@ -18,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -34,6 +33,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     simple_event,
     snapshot_active_and_pending,
+    snapshot_entities,
     snapshot_no_event,
 )
 
@@ -91,7 +91,7 @@ async def test_calendar_entity(
 ) -> None:
     assert callable(snapshot_fn)
     await _setup(hass, mock_config_entry, mock_client, snapshot_fn())
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry)
 
 
 async def test_state_is_the_current_then_the_next_event(

@@ -10,13 +10,19 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.event import EVENT_TYPES, OpenADREventEntity
 from custom_components.openadr_ven.openadr.enums import OptType
 from custom_components.openadr_ven.openadr.state import Notification, NotificationKind
-from tests.ha.entity_helpers import NOW, entity_id_of, setup_platforms, snapshot_active_and_pending
+from tests.ha.entity_helpers import (
+    NOW,
+    entity_id_of,
+    setup_platforms,
+    snapshot_active_and_pending,
+    snapshot_entities,
+)
 
 if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
@@ -46,7 +52,7 @@ async def test_event_entity(
     snapshot: SnapshotAssertion,
 ) -> None:
     await _setup(hass, mock_config_entry, mock_client)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry)
 
 
 async def test_event_types(

@@ -13,7 +13,7 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.const import DOMAIN
@@ -36,6 +36,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     simple_event,
     snapshot_active_and_pending,
+    snapshot_entities,
     snapshot_no_event,
 )
 
@@ -81,7 +82,7 @@ async def test_select_entity(
 ) -> None:
     assert callable(snapshot_fn)
     await _setup(hass, mock_config_entry, mock_client, snapshot_fn())
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry)
 
 
 async def test_shows_the_active_event_opt(

@@ -14,7 +14,7 @@ from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openadr_ven.binary_sensor import BINARY_SENSORS
@@ -34,6 +34,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     simple_event,
     snapshot_active_and_pending,
+    snapshot_entities,
     snapshot_no_event,
     ven_device,
 )
@@ -81,7 +82,7 @@ async def test_sensor_entities(
     """Every sensor's registry entry and state, for an active SIMPLE 2 + pending price, and none."""
     assert callable(snapshot_fn)
     await _setup(hass, mock_config_entry, mock_client, snapshot_fn(), enable_all=True)
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry)
 
 
 async def test_active_and_pending_values(
