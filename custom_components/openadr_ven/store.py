@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from homeassistant import exceptions as ha_exceptions
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
@@ -30,6 +31,16 @@ MIGRATIONS: dict[tuple[int, int], tuple[tuple[int, int], Migration]] = {}
 
 class StorageTooNewError(HomeAssistantError):
     """The stored state was written by a newer version of the integration."""
+
+
+# Newer Home Assistant refuses a file of a newer major version itself (before the migration
+# hook runs) with UnsupportedStorageVersionError; older releases have no such error and call
+# the hook, which raises StorageTooNewError. Both end up as StorageTooNewError.
+_HA_STORAGE_TOO_NEW: tuple[type[HomeAssistantError], ...] = tuple(
+    error
+    for error in (getattr(ha_exceptions, "UnsupportedStorageVersionError", None),)
+    if isinstance(error, type) and issubclass(error, HomeAssistantError)
+)
 
 
 class _VersionedStore(Store[dict[str, Any]]):
@@ -71,7 +82,11 @@ class OpenADRStore:
         )
 
     async def load(self) -> dict[str, Any] | None:
-        data = await self._store.async_load()
+        """The stored state, None when there is none; StorageTooNewError when it is too new."""
+        try:
+            data = await self._store.async_load()
+        except _HA_STORAGE_TOO_NEW as err:
+            raise StorageTooNewError(str(err)) from err
         return dict(data) if data is not None else None
 
     async def save(self, data: dict[str, Any]) -> None:

@@ -44,6 +44,9 @@ async def test_newer_major_version_is_refused(hass: HomeAssistant, hass_storage:
     hass_storage[key] = {"version": STORAGE_VERSION + 1, "minor_version": 1, "key": key, "data": STATE}
     with pytest.raises(StorageTooNewError):
         await OpenADRStore(hass, "entry1").load()
+    # The newer file is left as it was (a downgrade must not lose the state).
+    assert hass_storage[key]["version"] == STORAGE_VERSION + 1
+    assert hass_storage[key]["data"] == STATE
 
 
 async def test_migration_hook_runs_registered_steps(
