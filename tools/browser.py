@@ -118,8 +118,13 @@ class _Cdp:
             self.console.append(f"console.{params['type']}: {args}"[:500])
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
-            text = details.get("exception", {}).get("description") or details.get("text")
-            self.console.append(f"exception: {text}"[:500])
+            exception = details.get("exception", {})
+            text = exception.get("description") or exception.get("value") or details.get("text")
+            # A rejected promise of a websocket command is a plain object: show its fields.
+            fields = (exception.get("preview") or {}).get("properties") or []
+            shown = ", ".join(f"{f.get('name')}={f.get('value')}" for f in fields)
+            where = f"{details.get('url', '')}:{details.get('lineNumber', '')}"
+            self.console.append(f"exception: {text} {{{shown}}} at {where}"[:800])
         elif method == "Log.entryAdded":
             entry = params.get("entry", {})
             self.console.append(f"log.{entry.get('level')}: {entry.get('text')} {entry.get('url', '')}"[:500])

@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from browser import auth_callback_url  # noqa: E402
 from hass_bootstrap import BootstrapError, form_data  # noqa: E402
-from hass_requirements import requirements  # noqa: E402
+from hass_requirements import _base_components, always_loaded, requirements  # noqa: E402
 from log_scan import scan_text  # noqa: E402
 
 LOG = """\
@@ -92,3 +92,27 @@ def test_requirements_follow_manifest_dependencies() -> None:
     assert requirements(["recorder", "history"]) == []
     # ...and an uninstalled component's pinned requirement is reported.
     assert any(r.lower().startswith("gtts==") for r in requirements(["google_translate"]))
+
+
+def test_base_components_are_read_from_the_service_helper(tmp_path: Path) -> None:
+    source = tmp_path / "service.py"
+    source.write_text(
+        "from homeassistant.components import frontend\n"
+        "def _base_components():\n"
+        "    from homeassistant.components import (  # noqa\n"
+        "        ai_task,\n        calendar,\n    )\n"
+        "    return {}\n"
+        "def other():\n    from homeassistant.components import light\n",
+        encoding="utf-8",
+    )
+    assert _base_components(source) == ["ai_task", "calendar"]
+    assert _base_components(tmp_path / "missing.py") == []
+
+
+def test_always_loaded_covers_defaults_and_base_components() -> None:
+    # What this Home Assistant sets up by itself (the frontend's get_services imports these too):
+    # a missing requirement there kept the 2026 frontend on "Loading...".
+    loaded = always_loaded()
+    for name in ("homeassistant", "automation", "input_number", "light", "calendar"):
+        assert name in loaded, loaded
+    assert requirements(loaded) == [], "scripts/test installs these; run it (or pip install them)"
