@@ -413,3 +413,81 @@ async def test_restart_mid_event_keeps_event_offset_opt_and_buffered_reports(
     good = DataQuality.QUALITY_GOOD_NON_SPECIFIC
     assert power == [(T0 + m * MINUTE, power_w(m), good) for m in range(35)]
     assert energy == [(T0 + m * MINUTE, energy_wh(m), good) for m in range(35)]
+
+
+def usage(server: ScriptedVTN, r_id: str) -> list[tuple[datetime, float, DataQuality | None]]:
+    """(start, value, quality) of every ``r_id`` interval the VTN received, in arrival order."""
+    return [
+        (iv.start, iv.value, iv.data_quality)  # type: ignore[misc]
+        for update in server.sent(UpdateReport)
+        for data in update.reports
+        for iv in data.intervals
+        if iv.r_id == r_id
+    ]
+
+
+@pytest.mark.freeze_time(T0)
+@pytest.mark.usefixtures("spy_clock")
+@pytest.mark.parametrize(
+    "case",
+    [
+        # Down over one report time: the late T0+15 report covers T0+10..15 all the same; minute
+        # 15, when nothing ran, is reported without a value ("Quality Bad", R318).
+        (16, [5, 10, 16.5, 20, 25], [*range(25)]),
+        # Down over three report times: the late T0+15 one as above; the T0+20 and T0+25 windows
+        # passed wholly while nothing ran, so they are skipped (no burst), and reporting goes on
+        # on the 5-minute grid: T0+30 covers T0+25..30.
+        (26, [5, 10, 26.5, 30], [*range(15), *range(25, 30)]),
+    ],
+    ids=["one-report", "three-reports"],
+)
+async def test_restart_with_downtime_keeps_the_report_grid(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    vtn: ScriptedVTN,  # noqa: F811
+    freezer: FrozenDateTimeFactory,
+    case: tuple[int, list[float], list[int]],
+) -> None:
+    """Home Assistant stops at T0+14 min and comes back at T0+``back``.5 min: the readings taken
+    before the stop all reach the VTN, and the interval grid of the reports stays aligned.
+
+    ``case``: (back, minutes of the reports' createdDateTime, minutes reported).
+    """
+    back, reports_at, reported = case
+    vtn.clock = dt_util.utcnow
+    vtn.piggyback_requests = [USAGE_REQUEST]
+    set_meter(hass, 0)
+    entry = make_entry(vtn.url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    ven = VenTime(hass, entry, freezer)
+    await ven.minutes(1, 14)
+    await hass.async_stop()
+
+    restart = T0 + timedelta(minutes=back, seconds=30)
+    end = T0 + timedelta(minutes=reports_at[-1])
+    freezer.move_to(restart)
+    async with second_home_assistant() as hass2:
+        set_meter(hass2, back)
+        entry2 = make_entry(vtn.url)
+        entry2.add_to_hass(hass2)
+        assert await hass2.config_entries.async_setup(entry2.entry_id)
+        ven2 = VenTime(hass2, entry2, freezer)
+        await ven2.idle()
+        # Readings are now taken at half past each minute (the first one at the restart).
+        minute = back + 1
+        while (half_past := T0 + minute * MINUTE + timedelta(seconds=30)) < end:
+            set_meter(hass2, minute)
+            await ven2.until(half_past)
+            minute += 1
+        await ven2.until(end)
+        assert await hass2.config_entries.async_unload(entry2.entry_id)
+
+    assert len(vtn.sent(CreatePartyRegistration)) == 1
+    created = [u.reports[0].created_date_time for u in vtn.sent(UpdateReport)]
+    assert created == [T0 + timedelta(minutes=m) for m in reports_at]
+    good, bad = DataQuality.QUALITY_GOOD_NON_SPECIFIC, DataQuality.QUALITY_BAD_NON_SPECIFIC
+    down = range(15, back)  # no reading taken: HA was not running
+    assert usage(vtn, "power") == [
+        (T0 + m * MINUTE, 0.0, bad) if m in down else (T0 + m * MINUTE, power_w(m), good) for m in reported
+    ]

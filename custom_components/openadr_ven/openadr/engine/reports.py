@@ -13,6 +13,7 @@ once and periodic reports cover their whole window.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -240,9 +241,13 @@ def after_delivery(job: ReportJob, sent_at: datetime) -> ReportJob | None:
     """The job after one delivery, or None when it is complete."""
     if job.one_shot or job.final or job.specifier == SPEC_HISTORY:
         return None
-    due = (job.next_due or sent_at) + job.request.report_back_duration
-    if due < sent_at:  # we were offline for several periods: do not burst, resume from now
-        due = sent_at + job.request.report_back_duration
+    rbd = job.request.report_back_duration
+    due = (job.next_due or sent_at) + rbd
+    if due < sent_at:
+        # Several periods went by without the VEN running (host down or stalled): skip them
+        # without a burst, staying on the grid. Their windows lie wholly in that gap, when no
+        # reading was taken, so nothing is lost; the next report joins up with the last one.
+        due += rbd * math.ceil((sent_at - due) / rbd)
     if job.end is not None and (due > job.end or (due == job.end and not job.inclusive_end)):
         return None
     return replace(job, next_due=due)
@@ -276,9 +281,19 @@ def _interval(start: datetime, duration: timedelta, r_id: str, value: float | No
 
 
 def telemetry_intervals(
-    job: ReportJob, samples: list[Sample], latest: Sample | None, now: datetime
+    job: ReportJob,
+    samples: list[Sample],
+    latest: Sample | None,
+    now: datetime,
+    *,
+    window_end: datetime | None = None,
 ) -> list[ReportInterval]:
-    """Intervals of a TELEMETRY_STATUS / TELEMETRY_USAGE report due at ``now`` (R313-R317, R337)."""
+    """Intervals of a TELEMETRY_STATUS / TELEMETRY_USAGE report due at ``now`` (R313-R317, R337).
+
+    Interval data covers the ``reportBackDuration`` before ``window_end`` (default ``now``): a
+    report generated late (the host was down at its due time) still covers its own window, so
+    consecutive reports join up without a gap or an overlap.
+    """
     spec = job.specifier
     ids = wanted(job, offered(False)[spec])
     g, rbd = job.request.granularity, job.request.report_back_duration
@@ -295,7 +310,7 @@ def telemetry_intervals(
                 out.append(_interval(start, SAMPLE_PERIOD, r_id, _usage_value(sample, r_id)))  # R337
         return out
     count = min(MAX_INTERVALS, max(1, int(rbd / g)))
-    first = now - g * count
+    first = (window_end or now) - g * count
     for i in range(count):  # oldest to newest (R314)
         start = first + g * i
         sample = _last_sample(samples, start, start + g)

@@ -404,7 +404,10 @@ class VenEngine:
             if job.specifier == rep.METADATA:
                 self._queue(self._metadata(now, rid))
             else:
-                intervals = rep.telemetry_intervals(job, list(self.samples), self.latest, now)
+                # The window ends at the due time even when the report is late (restart).
+                intervals = rep.telemetry_intervals(
+                    job, list(self.samples), self.latest, now, window_end=job.next_due
+                )
                 self._queue_report(job, intervals, now)
             following = rep.after_delivery(job, now)
             if following is None:
