@@ -28,6 +28,14 @@ class BootstrapError(RuntimeError):
     """Home Assistant did not answer as a user would expect (the message says where)."""
 
 
+class CommandError(BootstrapError):
+    """A websocket command answered with an error (``code`` as Home Assistant names it)."""
+
+    def __init__(self, command: str, error: Mapping[str, Any] | None) -> None:
+        super().__init__(f"websocket {command}: {error}")
+        self.code = str((error or {}).get("code", ""))
+
+
 @dataclass(frozen=True, slots=True)
 class Tokens:
     access_token: str
@@ -92,7 +100,28 @@ class HassApi:
         api = cls(session, base_url, tokens)
         if steps is not None:
             await api._finish_onboarding(steps, core_config or {})
+        await api.confirm_http_config()
         return api
+
+    async def confirm_http_config(self) -> bool:
+        """Confirm a pending HTTP configuration (Home Assistant 2026.x); True when one was.
+
+        Newer Home Assistant moves the ``http:`` YAML into storage as a *pending* trial and, unless
+        a user confirms it (a dialog in the frontend), restarts on the previous configuration (port
+        8123 on every interface) five minutes later. The demo's and the test's own configuration is
+        known to work, since this very connection came through it, so confirm it as a user would.
+        Older Home Assistant has no such command: nothing to do.
+        """
+        try:
+            config = await self.ws("http/config")
+        except CommandError as err:
+            if err.code == "unknown_command":
+                return False
+            raise
+        if not config or config.get("active_config_type") != "pending" or not config.get("pending"):
+            return False
+        await self.ws("http/config/promote")
+        return True
 
     async def _finish_onboarding(self, steps: Mapping[str, bool], core_config: Mapping[str, Any]) -> None:
         cid = client_id(self.base_url)
@@ -150,7 +179,7 @@ class HassApi:
                 if message.get("id") != self._ws_id or message.get("type") != "result":
                     continue
                 if not message.get("success"):
-                    raise BootstrapError(f"websocket {command}: {message.get('error')}")
+                    raise CommandError(command, message.get("error"))
                 return message.get("result")
 
     async def entity_registry(self, platform: str) -> list[dict[str, Any]]:

@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import pytest_socket
-from homeassistant.const import MAJOR_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -41,7 +40,7 @@ from demo_stack import (  # noqa: E402
     stop_process,
     wait_vtn_ready,
 )
-from hass_bootstrap import HassApi, login_code, token_response, wait_until_up  # noqa: E402
+from hass_bootstrap import CommandError, HassApi, login_code, token_response, wait_until_up  # noqa: E402
 from log_scan import scan_hass_log  # noqa: E402
 
 import demo  # noqa: E402
@@ -172,6 +171,19 @@ def test_integration_is_set_up_and_registered(stack: Stack) -> None:
     assert connectivity["state"] == "on"
 
 
+def test_http_config_is_confirmed_not_left_to_revert(stack: Stack) -> None:
+    """Home Assistant 2026.x would restart on port 8123 five minutes after an unconfirmed change."""
+    try:
+        config = stack.run(lambda api: api.ws("http/config"))
+    except CommandError as err:
+        if err.code != "unknown_command":
+            raise
+        pytest.skip("this Home Assistant reads http: from YAML on every start (no trial to confirm)")
+    assert config["revert_at"] is None, config
+    assert config["active_config_type"] == "stable", config
+    assert config["stable"]["server_port"] == int(stack.base_url.rsplit(":", 1)[1]), config
+
+
 def test_simple_event_received_active_ended_and_opt_out_reaches_vtn(stack: Stack) -> None:
     ids = _entity_ids(stack)
     added = next(r for r in iter_kind(stack.records(), "event_added") if r["signal"] == "SIMPLE")
@@ -262,15 +274,14 @@ def test_dashboard_renders_our_entities(stack: Stack) -> None:
         )
 
     result = asyncio.run(shoot())
-    if result.missing and MAJOR_VERSION >= 2026:
-        # Open problem: the newest frontend neither accepts the auth_callback code nor the stored
-        # tokens in headless Chromium (it stays on "Loading..." with an uncaught exception), so the
-        # check still runs and reports, but does not fail that leg until the log-in is solved.
-        pytest.xfail(f"headless log-in to the Home Assistant {MAJOR_VERSION} frontend: {result.console[-3:]}")
     assert result.screenshot.stat().st_size > 10_000
     console = "\n".join(result.console[-30:])
     page = result.text[:1500]
+    # (On 2026.x a missing component requirement once made the frontend's first websocket command
+    # fail, so the page stayed on "Loading..."; tools/hass_requirements.py now covers it.)
     assert not result.missing, f"dashboard lacks {result.missing}; page text:\n{page}\n{console}"
+    exceptions = [line for line in result.console if line.startswith("exception:")]
+    assert not exceptions, "uncaught exceptions in the frontend:\n" + "\n".join(exceptions)
     for warning in ("Entity not available", "Could not retrieve events", "Configuration error"):
         assert warning not in result.text, f"the dashboard shows {warning!r}:\n{result.text[:3000]}"
 
