@@ -16,6 +16,11 @@ Everything it receives is printed to stdout and appended, one JSON object a line
 The first line is ``{"kind": "ready", "port": N, "url": ...}``: with ``--port 0`` that is how a
 caller learns the port.
 
+With ``--cert/--key/--ca-file`` it serves HTTPS and requires a client certificate issued by that
+CA; ``--ven-fingerprint`` is the VEN certificate's fingerprint the utility was given out of band:
+a registration from another certificate is refused, and openleadr checks every later message
+against it (``ven_lookup``), as a real VTN would.
+
 usage: python tools/demo_vtn.py [--port 0] [--log vtn.jsonl] [--simple-delay 60] ...
 """
 
@@ -98,6 +103,15 @@ class EventLog:
             self._file.close()
 
 
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM files of the VTN's certificate and key, and of the CA its VENs' certificates come from."""
+
+    cert: Path
+    key: Path
+    ca_file: Path
+
+
 @dataclass
 class _Ven:
     ven_id: str
@@ -146,17 +160,27 @@ class DemoVtn:
         program: ProgramConfig | None = None,
         poll_interval: timedelta = timedelta(seconds=5),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tls: TlsFiles | None = None,
+        ven_fingerprint: str | None = None,
     ) -> None:
         self.log = log
         self.program = program or ProgramConfig()
         self._now = now
         self._vens: dict[str, _Ven] = {}
+        self.tls = tls
+        self.ven_fingerprint = ven_fingerprint.upper() if ven_fingerprint else None
         self.server = OpenADRServer(
             vtn_id=VTN_ID,
             http_host=host,
             http_port=port,
             requested_poll_freq=poll_interval,
             ven_lookup=self._ven_lookup,
+            http_cert=str(tls.cert) if tls else None,
+            http_key=str(tls.key) if tls else None,
+            http_ca_file=str(tls.ca_file) if tls else None,
+            show_fingerprint=False,
+            # TLS authenticates both sides; the demo VEN does not sign its XML (optional in 2.0b).
+            verify_message_signatures=False,
         )
         # Python 3.14: a functools.partial stored on a class no longer behaves like a plain
         # function there, so openleadr's message factory gets 'cert' twice; make it static.
@@ -177,8 +201,11 @@ class DemoVtn:
         await self.server.run()
         addresses = self.server.app_runner.addresses
         self.port = int(addresses[0][1]) if addresses else self.port
-        self.url = f"http://{self.server.http_host}:{self.port}"
-        self.log.write("ready", port=self.port, url=self.url, vtn_id=VTN_ID)
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://{self.server.http_host}:{self.port}"
+        self.log.write(
+            "ready", port=self.port, url=self.url, vtn_id=VTN_ID, ven_fingerprint=self.ven_fingerprint
+        )
 
     async def stop(self) -> None:
         await self.server.stop()
@@ -191,12 +218,22 @@ class DemoVtn:
         return {
             "ven_id": ven.ven_id,
             "ven_name": ven.ven_name,
-            "fingerprint": ven.fingerprint,
+            "fingerprint": self.ven_fingerprint or ven.fingerprint,
             "registration_id": ven.registration_id,
         }
 
-    def _on_create_party_registration(self, info: dict[str, Any]) -> tuple[str, str]:
+    def _on_create_party_registration(self, info: dict[str, Any]) -> tuple[str, str] | bool:
         ven_name = str(info.get("ven_name") or "ven")
+        presented = info.get("fingerprint")
+        if self.ven_fingerprint and str(presented or "").upper() != self.ven_fingerprint:
+            # Not the certificate the utility was given (openleadr answers 452).
+            self.log.write(
+                "registration_refused",
+                ven_name=ven_name,
+                fingerprint=presented,
+                expected=self.ven_fingerprint,
+            )
+            return False
         existing = next((v for v in self._vens.values() if v.ven_name == ven_name), None)
         if existing is None:
             number = len(self._vens) + 1
@@ -208,6 +245,7 @@ class DemoVtn:
             ven_id=existing.ven_id,
             ven_name=ven_name,
             registration_id=existing.registration_id,
+            fingerprint=presented,
             profile=info.get("profile_name"),
             transport=info.get("transport_name"),
             http_pull_model=info.get("http_pull_model"),
@@ -341,12 +379,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--simple-interval", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--price-hours", type=int, default=24, help="hourly prices; 0 = no price event")
     parser.add_argument("--report-interval", type=float, default=60.0, help="seconds")
+    parser.add_argument("--cert", type=Path, help="VTN certificate (PEM): serve HTTPS")
+    parser.add_argument("--key", type=Path, help="its private key (PEM)")
+    parser.add_argument("--ca-file", type=Path, help="CA of the VEN client certificates (PEM)")
+    parser.add_argument("--ven-fingerprint", help="the VEN certificate's OpenADR fingerprint (AA:BB:...)")
     parser.add_argument("--verbose", action="store_true", help="keep openleadr's own INFO logging")
     return parser.parse_args(argv)
 
 
 async def _serve(args: argparse.Namespace) -> None:
     log = EventLog(args.log)
+    tls_args = (args.cert, args.key, args.ca_file)
+    if any(tls_args) and not all(tls_args):
+        raise SystemExit("--cert, --key and --ca-file go together")
     vtn = DemoVtn(
         log,
         host=args.host,
@@ -358,6 +403,8 @@ async def _serve(args: argparse.Namespace) -> None:
             price_hours=args.price_hours,
             report_interval=timedelta(seconds=args.report_interval),
         ),
+        tls=TlsFiles(args.cert, args.key, args.ca_file) if all(tls_args) else None,
+        ven_fingerprint=args.ven_fingerprint,
     )
     # openleadr sets its own logger to INFO at import; the demo only wants its warnings.
     logging.getLogger("openleadr").setLevel(logging.INFO if args.verbose else logging.ERROR)
