@@ -4,6 +4,12 @@ Starts tools/demo_vtn.py and ``python -m homeassistant`` on 127.0.0.1, finishes 
 demo user, adds the integration through its config flow and sets the demo meter in its options
 flow (REST, as the UI does), then prints where to look. Ctrl-C stops everything.
 
+The VTN speaks HTTPS with client certificates, as OpenADR 2.0b wants: a throwaway CA, the VTN's
+and the VEN's certificates are made in the state folder (tools/demo_pki.py); the config flow gets
+the VEN certificate, its key, the CA and the VTN fingerprint pasted in, and shows the VEN's
+fingerprint, which the demo VTN was given beforehand (as a utility would be). ``--insecure-http``
+falls back to plain http (the flow's "allow insecure" opt-in).
+
 ``--smoke`` is a bounded run for CI: it waits until the integration's entities exist and the VEN
 answered the SIMPLE event, prints a summary and exits 0 (1 on failure, with the logs' tails).
 """
@@ -26,6 +32,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from demo_pki import DemoPki, ensure_pki
 from demo_stack import (
     REPO,
     Child,
@@ -69,22 +76,45 @@ class Ports:
         return ports
 
 
-def flow_values(vtn_url: str) -> dict[str, Any]:
-    """What a user types into the config flow for the demo VTN (plain http needs the opt-in)."""
-    return {"vtn_url": vtn_url, "ven_name": VEN_NAME, "allow_insecure": True, "xml_signature": False}
+def flow_values(vtn_url: str, pki: DemoPki | None = None) -> dict[str, Any]:
+    """What a user types (pastes) into the config flow for the demo VTN.
+
+    With TLS: the VEN's certificate and key, the CA the VTN's certificate comes from, and the VTN
+    fingerprint the utility published. Plain http needs the "allow insecure" opt-in instead.
+    """
+    if pki is None:
+        return {"vtn_url": vtn_url, "ven_name": VEN_NAME, "allow_insecure": True, "xml_signature": False}
+    return {
+        "vtn_url": vtn_url,
+        "ven_name": VEN_NAME,
+        "certificate": pki.text(pki.ven_cert),
+        "private_key": pki.text(pki.ven_key),
+        "ca_certificates": pki.text(pki.ca_cert),
+        "vtn_fingerprint": pki.vtn_fingerprint,
+        "allow_insecure": False,
+        "xml_signature": False,
+    }
 
 
 def option_values() -> dict[str, Any]:
     return {"power_entity": POWER_ENTITY, "energy_entity": ENERGY_ENTITY}
 
 
-async def configure(api: HassApi, vtn_url: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Setup:
+    entry: dict[str, Any]
+    shown_fingerprint: str | None  # what the config flow's last step showed (None: entry existed)
+
+
+async def configure(api: HassApi, vtn_url: str, pki: DemoPki | None = None) -> Setup:
     """Add the integration (unless it exists) and set the demo meter; returns the config entry."""
     entries = await api.config_entries(DOMAIN)
+    shown: str | None = None
     if not entries:
-        result = await api.config_flow(DOMAIN, flow_values(vtn_url))
+        result = await api.config_flow(DOMAIN, flow_values(vtn_url, pki))
         if result.get("type") != "create_entry":
             raise BootstrapError(f"config flow did not create an entry: {result}")
+        shown = (result.get("description_placeholders") or {}).get("fingerprint")
         entries = await api.config_entries(DOMAIN)
         entry = entries[0]
         result = await api.options_flow(entry["entry_id"], option_values())
@@ -95,7 +125,7 @@ async def configure(api: HassApi, vtn_url: str) -> dict[str, Any]:
     while True:
         entry = (await api.config_entries(DOMAIN))[0]
         if entry.get("state") in SETTLED_STATES or time.monotonic() > deadline:
-            return entry
+            return Setup(entry, shown)
         await asyncio.sleep(0.5)
 
 
@@ -105,7 +135,22 @@ async def our_states(api: HassApi) -> dict[str, dict[str, Any]]:
     return {e["entity_id"]: states[e["entity_id"]] for e in registry if e["entity_id"] in states}
 
 
-def _print_banner(base_url: str, state_dir: Path, vtn_events: Path, entry: dict[str, Any]) -> None:
+def _security_lines(pki: DemoPki | None, setup: Setup) -> str:
+    if pki is None:
+        return " Security:       plain http (--insecure-http); the integration shows a repair for it\n"
+    shown = setup.shown_fingerprint or "(entry existed already)"
+    return (
+        f" Security:       TLS with client certificates (files in {pki.directory})\n"
+        f"   VEN fingerprint shown by the config flow:  {shown}\n"
+        f"   VEN fingerprint the demo VTN was given:    {pki.ven_fingerprint}\n"
+        f"   VTN fingerprint pinned in the entry:       {pki.vtn_fingerprint}\n"
+    )
+
+
+def _print_banner(
+    base_url: str, state_dir: Path, vtn_events: Path, setup: Setup, pki: DemoPki | None
+) -> None:
+    entry = setup.entry
     line = "=" * 78
     print(
         f"\n{line}\n"
@@ -114,6 +159,7 @@ def _print_banner(base_url: str, state_dir: Path, vtn_events: Path, entry: dict[
         f" Dashboard:      {base_url}{DASHBOARD_PATH}\n"
         f" Integration:    {base_url}/config/integrations/integration/{DOMAIN}"
         f"  (entry {entry.get('title')!r}, state {entry.get('state')})\n"
+        f"{_security_lines(pki, setup)}"
         f" Demo meter:     move input_number.demo_house_power; the VEN reports it (TELEMETRY_USAGE)\n"
         f" VTN log:        {vtn_events} (JSON lines: registration, opt, reports)\n"
         f" HA log:         {state_dir / 'config' / 'home-assistant.log'}\n"
@@ -123,14 +169,33 @@ def _print_banner(base_url: str, state_dir: Path, vtn_events: Path, entry: dict[
     )
 
 
-async def _smoke(api: HassApi, vtn_events: Path, deadline: float) -> list[str]:
+async def _security_problems(
+    api: HassApi, vtn_events: Path, first: int, pki: DemoPki | None, setup: Setup
+) -> list[str]:
+    """TLS: the fingerprint the user saw is the one the VTN registered; no repair is raised."""
+    records = read_records(vtn_events)[first:]
+    problems = [f"the VTN refused a registration: {r}" for r in iter_kind(records, "registration_refused")]
+    if pki is None:
+        return problems
+    expected = pki.ven_fingerprint
+    if setup.shown_fingerprint is not None and setup.shown_fingerprint != expected:
+        problems.append(f"the config flow showed {setup.shown_fingerprint}, the VTN expects {expected}")
+    seen = {r.get("fingerprint") for r in iter_kind(records, "registered")}
+    if seen != {expected}:
+        problems.append(f"the VTN registered fingerprints {seen}, expected {expected}")
+    issues = (await api.ws("repairs/list_issues")).get("issues", [])
+    problems.extend(f"repair issue: {i.get('issue_id')}" for i in issues if i.get("domain") == DOMAIN)
+    return problems
+
+
+async def _smoke(api: HassApi, vtn_events: Path, first: int, deadline: float) -> list[str]:
     """Wait for our entities and the VEN's answer to the SIMPLE event; returns what failed."""
     problems: list[str] = []
     states: dict[str, dict[str, Any]] = {}
     simple_opt: dict[str, Any] | None = None
     while time.monotonic() < deadline:
         states = await our_states(api)
-        records = read_records(vtn_events)
+        records = read_records(vtn_events)[first:]  # this run's records only
         simple_ids = {r["event_id"] for r in iter_kind(records, "event_added") if r.get("signal") == "SIMPLE"}
         simple_opt = next((r for r in iter_kind(records, "opt") if r.get("event_id") in simple_ids), None)
         available = [s for s in states.values() if s["state"] != "unavailable"]
@@ -156,8 +221,11 @@ async def run(args: argparse.Namespace) -> int:
     ports = Ports.for_state(state_dir, args.port)
     config_dir = prepare_config(state_dir / "config")
     smoke = args.smoke
+    pki = None if args.insecure_http else await asyncio.to_thread(ensure_pki, state_dir / "pki")
+    first = len(read_records(state_dir / "vtn-events.jsonl"))  # earlier runs' records come before
     vtn, vtn_events = start_vtn(
         state_dir,
+        pki=pki,
         port=ports.vtn,
         simple_delay=20 if smoke else 60,
         simple_interval=10 if smoke else 60,
@@ -171,8 +239,7 @@ async def run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     code = 0
     try:
-        skip = len(read_records(vtn_events))
-        ready = await asyncio.to_thread(wait_vtn_ready, vtn, vtn_events, after=max(0, skip - 1))
+        ready = await asyncio.to_thread(wait_vtn_ready, vtn, vtn_events, after=first)
         print(f"demo VTN listening on {ready['url']}", flush=True)
         hass = start_hass(config_dir, ports.hass, log_dir=state_dir)
         children.append(hass)
@@ -181,10 +248,11 @@ async def run(args: argparse.Namespace) -> int:
         async with aiohttp.ClientSession() as session:
             await wait_until_up(session, base_url, within=180)
             api = await HassApi.onboard_or_login(session, base_url, core_config=CORE_CONFIG, **USER)
-            entry = await configure(api, f"http://127.0.0.1:{ports.vtn}")
-            _print_banner(base_url, state_dir, vtn_events, entry)
+            setup = await configure(api, ready["url"], pki)
+            _print_banner(base_url, state_dir, vtn_events, setup, pki)
             if smoke:
-                problems = await _smoke(api, vtn_events, time.monotonic() + args.smoke_timeout)
+                problems = await _smoke(api, vtn_events, first, time.monotonic() + args.smoke_timeout)
+                problems.extend(await _security_problems(api, vtn_events, first, pki, setup))
                 scan = scan_hass_log(config_dir / "home-assistant.log")
                 problems.extend(scan.problems())
                 for problem in problems:
@@ -216,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="Home Assistant port (default: the saved or a free one)")
     parser.add_argument("--smoke", action="store_true", help="bounded self-check for CI; exits by itself")
     parser.add_argument("--smoke-timeout", type=float, default=120.0, help="seconds")
+    parser.add_argument(
+        "--insecure-http", action="store_true", help="plain http instead of TLS with client certificates"
+    )
     return asyncio.run(run(parser.parse_args(argv)))
 
 

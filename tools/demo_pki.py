@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-VALIDITY = timedelta(days=30)
+VALIDITY = timedelta(days=365)  # a kept demo folder keeps working for a year
 RENEW_BEFORE = timedelta(days=1)  # a set that expires within a day is made again
 _SERVER, _CLIENT = ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH
 FILES = ("ca.crt", "vtn.crt", "vtn.key", "ven.crt", "ven.key")

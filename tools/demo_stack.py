@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from demo_pki import DemoPki
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO_TEMPLATE = REPO / "demo"
 INTEGRATION = REPO / "custom_components" / "openadr_ven"
@@ -101,8 +103,9 @@ def start_vtn(
     report_interval: float = 60.0,
     poll_interval: float = 5.0,
     python: str = sys.executable,
+    pki: DemoPki | None = None,
 ) -> tuple[Child, Path]:
-    """Start tools/demo_vtn.py; returns the child and its JSON-lines event log."""
+    """Start tools/demo_vtn.py (HTTPS with ``pki``); returns the child and its JSON-lines event log."""
     events = log_dir / "vtn-events.jsonl"
     argv = [
         python, str(REPO / "tools" / "demo_vtn.py"), "--port", str(port), "--log", str(events),
@@ -110,6 +113,11 @@ def start_vtn(
         "--price-hours", str(price_hours), "--report-interval", str(report_interval),
         "--poll-interval", str(poll_interval),
     ]  # fmt: skip
+    if pki is not None:
+        argv += [
+            "--cert", str(pki.vtn_cert), "--key", str(pki.vtn_key), "--ca-file", str(pki.ca_cert),
+            "--ven-fingerprint", pki.ven_fingerprint,
+        ]  # fmt: skip
     return _spawn("demo VTN", argv, log_dir / "vtn.out", {"PYTHONUNBUFFERED": "1"}), events
 
 

@@ -26,7 +26,7 @@ from custom_components.openadr_ven.openadr.security import (
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from demo_pki import DemoPki, ensure_pki, openadr_fingerprint  # noqa: E402
+from demo_pki import RENEW_BEFORE, VALIDITY, DemoPki, ensure_pki, openadr_fingerprint  # noqa: E402
 from demo_vtn import DemoVtn, EventLog, ProgramConfig, TlsFiles  # noqa: E402
 
 
@@ -46,7 +46,7 @@ def test_fingerprints_agree_with_openleadr_and_the_integration(pki: DemoPki) -> 
 
 def test_certificates_fit_the_integration(pki: DemoPki) -> None:
     ven = load_certificate_info(pki.ven_cert.read_bytes(), pki.ven_key.read_bytes())
-    assert ven.not_after - datetime.now(UTC) > timedelta(days=29)
+    assert ven.not_after - datetime.now(UTC) > VALIDITY - timedelta(days=1)
     vtn = x509.load_pem_x509_certificate(pki.vtn_cert.read_bytes())
     names = vtn.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.1")]
@@ -64,7 +64,7 @@ def test_pki_is_reused_while_valid_and_renewed_before_expiry(tmp_path: Path) -> 
     first = ensure_pki(tmp_path)
     fingerprint_before = first.ven_fingerprint
     assert ensure_pki(tmp_path).ven_fingerprint == fingerprint_before
-    later = datetime.now(UTC) + timedelta(days=29, hours=1)  # less than a day left
+    later = datetime.now(UTC) + VALIDITY - RENEW_BEFORE + timedelta(hours=1)
     assert ensure_pki(tmp_path, now=later).ven_fingerprint != fingerprint_before
     first.ven_key.write_text("broken", encoding="ascii")
     assert ensure_pki(tmp_path).ven_key.read_text(encoding="ascii").startswith("-----BEGIN PRIVATE KEY")
