@@ -27,6 +27,14 @@ from ..models import (
     Target,
 )
 from . import namespaces as ns
+from .parse_construct import (
+    new_active_period,
+    new_descriptor,
+    new_distribute_event,
+    new_event,
+    new_interval,
+    new_signal,
+)
 from .parse_parts import (
     child,
     date_time,
@@ -41,8 +49,10 @@ from .parse_parts import (
     text,
     to_datetime,
     to_duration,
+    to_float,
     to_int,
 )
+from .timeutil import parse_duration
 
 _EMPTY_TARGET = Target()
 _RESPONSE_REQUIRED = {"always": ResponseRequired.ALWAYS, "never": ResponseRequired.NEVER}
@@ -55,40 +65,55 @@ _P_SIGNAL = _P_EVENT + "/eiEvent/eiEventSignals/eiEventSignal"
 _P_BASELINE = _P_EVENT + "/eiEvent/eiEventSignals/eiEventBaseline"
 
 
+_INTERVAL = ns.EI_INTERVAL
+_DURATION = ns.XCAL_DURATION
+_UID = ns.XCAL_UID
+_SIGNAL_PAYLOAD = ns.EI_SIGNAL_PAYLOAD
+
+
 def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
-    """The hot loop of a distribute: one pass, one tag read per element that needs dispatch."""
+    """The hot loop of a distribute: one pass, one tag read per child, helpers inlined.
+
+    Error paths (element names in the PayloadError) are built only when something is wrong.
+    """
     out: list[Interval] = []
     append = out.append
-    path = path + "/intervals/interval"
-    interval_tag = ns.EI_INTERVAL
-    duration_tag = ns.XCAL_DURATION
-    uid_tag = ns.XCAL_UID
-    payload_tag = ns.EI_SIGNAL_PAYLOAD
     index = 0
     for iv in el:
-        if iv.tag != interval_tag:
+        if iv.tag != _INTERVAL:
             continue
         duration: timedelta | None = None
         uid = index
         value: float | None = None
         for c in iv:
             tag = c.tag
-            if tag == duration_tag:
-                duration = duration_prop(c, path + "/duration")
-            elif tag == uid_tag:
-                uid = to_int((c[0].text or "") if len(c) else "", path + "/uid")
-            elif tag == payload_tag and value is None:  # R100: exactly one payload
-                if not len(c):
-                    raise missing(path + "/signalPayload/payloadFloat")
-                value = payload_float(c[0], path + "/signalPayload/payloadFloat")
+            if tag == _DURATION:  # <xcal:duration><xcal:duration>PT1H</…></…>
+                try:
+                    duration = parse_duration(c[0].text or "")
+                except IndexError:
+                    raise missing(path + "/intervals/interval/duration/duration") from None
+                except PayloadError as err:
+                    raise invalid(path + "/intervals/interval/duration", str(err)) from None
+            elif tag == _UID:  # <xcal:uid><xcal:text>0</…></…>
+                uid = to_int((c[0].text or "") if len(c) else "", path + "/intervals/interval/uid")
+            elif tag == _SIGNAL_PAYLOAD and value is None:  # R100: exactly one payload
+                try:
+                    payload = c[0]
+                except IndexError:
+                    raise missing(path + "/intervals/interval/signalPayload/payloadFloat") from None
+                try:
+                    number = payload[0].text or ""
+                except IndexError:
+                    raise missing(path + "/intervals/interval/signalPayload/payloadFloat/value") from None
+                value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
         if duration is None:
-            raise missing(path + "/duration")  # R102
+            raise missing(path + "/intervals/interval/duration")  # R102
         if value is None:
-            raise missing(path + "/signalPayload")
-        append(Interval(uid, duration, value))
+            raise missing(path + "/intervals/interval/signalPayload")
+        append(new_interval(uid, duration, value))
         index += 1
     if not out:
-        raise missing(path)
+        raise missing(path + "/intervals/interval")
     return tuple(out)
 
 
@@ -124,7 +149,7 @@ def _signal(el: etree._Element) -> EventSignal:
         raise missing(_P_SIGNAL + "/signalType")
     if signal_id is None:
         raise missing(_P_SIGNAL + "/signalID")
-    return EventSignal(name, signal_type, signal_id, intervals, current, item, signal_target)
+    return new_signal(name, signal_type, signal_id, intervals, current, item, signal_target)
 
 
 def _item(el: etree._Element, kind: str, path: str) -> ItemBase:
@@ -177,23 +202,23 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
     for c in el:
         tag = c.tag
         if tag == ns.EI_EVENT_ID:
-            event_id = text(c)
+            event_id = (c.text or "").strip()
         elif tag == ns.EI_MODIFICATION_NUMBER:
-            modification = to_int(text(c), _P_DESC + "/modificationNumber")
+            modification = to_int((c.text or "").strip(), _P_DESC + "/modificationNumber")
         elif tag == ns.EI_MARKET_CONTEXT:
             market = text(child(c, ns.EMIX_MARKET_CONTEXT, _P_DESC + "/eiMarketContext/marketContext"))
         elif tag == ns.EI_CREATED_DATE_TIME:
-            created = to_datetime(text(c), _P_DESC + "/createdDateTime")
+            created = to_datetime((c.text or "").strip(), _P_DESC + "/createdDateTime")
         elif tag == ns.EI_EVENT_STATUS:
-            status = text(c)
+            status = (c.text or "").strip()
         elif tag == ns.EI_PRIORITY:
-            priority = to_int(text(c), _P_DESC + "/priority")  # 0 = lowest (R3)
+            priority = to_int((c.text or "").strip(), _P_DESC + "/priority")  # 0 = lowest (R3)
         elif tag == ns.EI_MODIFICATION_DATE_TIME:
-            mod_time = to_datetime(text(c), _P_DESC + "/modificationDateTime")
+            mod_time = to_datetime((c.text or "").strip(), _P_DESC + "/modificationDateTime")
         elif tag == ns.EI_MODIFICATION_REASON:
             mod_reason = opt_text(c)
         elif tag == ns.EI_TEST_EVENT:
-            test_event = text(c)  # any value but "false" = test event (R6)
+            test_event = (c.text or "").strip()  # any value but "false" = test event (R6)
         elif tag == ns.EI_VTN_COMMENT:
             comment = opt_text(c)
     if not event_id:
@@ -206,7 +231,7 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
         raise missing(_P_DESC + "/createdDateTime")
     if not status:
         raise missing(_P_DESC + "/eventStatus")
-    return EventDescriptor(
+    return new_descriptor(
         event_id, modification, market, created, status, priority, mod_time, mod_reason, test_event, comment
     )
 
@@ -237,7 +262,7 @@ def _active_period(el: etree._Element) -> ActivePeriod:
         raise missing(_P_PROPS + "/dtstart")
     if duration is None:
         raise missing(_P_PROPS + "/duration")
-    return ActivePeriod(dtstart, duration, start_after, notification, ramp_up, recovery)
+    return new_active_period(dtstart, duration, start_after, notification, ramp_up, recovery)
 
 
 def _response_required(el: etree._Element) -> ResponseRequired:
@@ -282,7 +307,7 @@ def parse_event(oadr_event: etree._Element) -> Event:
         raise missing(_P_EVENT + "/eiEvent/eiActivePeriod")
     if not signals:
         raise missing(_P_SIGNAL)
-    return Event(descriptor, period, tuple(signals), event_target, required, baseline)
+    return new_event(descriptor, period, tuple(signals), event_target, required, baseline)
 
 
 def _invalid_event(oadr_event: etree._Element, error: PayloadError) -> InvalidEvent:
@@ -326,7 +351,7 @@ def parse_distribute_event(el: etree._Element) -> DistributeEvent:
         raise missing("oadrDistributeEvent/requestID")
     if vtn_id is None:
         raise missing("oadrDistributeEvent/vtnID")
-    return DistributeEvent(request_id, vtn_id, tuple(events), tuple(invalid_events), ei_response)
+    return new_distribute_event(request_id, vtn_id, tuple(events), tuple(invalid_events), ei_response)
 
 
 def parse_created_event(el: etree._Element) -> CreatedEvent:
