@@ -1,7 +1,8 @@
 """End to end: a real ``hass`` process, the demo VTN (openleadr), REST and websocket only.
 
 Home Assistant is onboarded and the integration added through its config and options flows
-exactly as a user would (tools/hass_bootstrap.py, shared with ./scripts/demo). Then, in order:
+exactly as a user would (tools/hass_bootstrap.py, shared with ./scripts/demo), over TLS with
+client certificates (tools/demo_pki.py; the PEMs are pasted into the flow). Then, in order:
 entities exist; a short SIMPLE event is seen received -> active (levels 1, 2, 3) -> ended; an
 ``openadr_ven.opt_out`` service call reaches the VTN as optOut; the demo meter reaches the VTN as
 TELEMETRY_USAGE; the dashboard renders in headless Chromium (screenshot in artifacts/); and the
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from browser import capture, find_chromium, stored_tokens_script  # noqa: E402
+from demo_pki import DemoPki, ensure_pki  # noqa: E402
 from demo_stack import (  # noqa: E402
     Child,
     free_port,
@@ -64,8 +66,10 @@ class Stack:
     vtn_events: Path
     vtn: Child
     hass: Child
+    pki: DemoPki
     tokens: Any = None
     entry: dict[str, Any] | None = None
+    shown_fingerprint: str | None = None
 
     def run(self, step: Callable[[HassApi], Awaitable[T]]) -> T:
         """Run one async step with a fresh session and the demo user's tokens."""
@@ -89,8 +93,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # Module scope runs before the per-test socket_enabled fixture: open loopback sockets here too.
     pytest_socket.enable_socket()
     work = tmp_path_factory.mktemp("e2e")
+    pki = ensure_pki(work / "pki")
     vtn, events = start_vtn(
         work,
+        pki=pki,
         port=free_port(),
         simple_delay=SIMPLE_DELAY,
         simple_interval=SIMPLE_INTERVAL,
@@ -104,7 +110,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         config_dir = prepare_config(work / "config")
         port = free_port()
         hass = start_hass(config_dir, port, log_dir=work)
-        built = Stack(f"http://127.0.0.1:{port}", config_dir, events, vtn, hass)
+        built = Stack(f"http://127.0.0.1:{port}", config_dir, events, vtn, hass, pki)
 
         async def bootstrap() -> None:
             async with aiohttp.ClientSession() as session:
@@ -113,7 +119,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     session, built.base_url, core_config=demo.CORE_CONFIG, **demo.USER
                 )
                 built.tokens = api.tokens
-                built.entry = await demo.configure(api, ready["url"])
+                setup = await demo.configure(api, ready["url"], pki)
+                built.entry, built.shown_fingerprint = setup.entry, setup.shown_fingerprint
 
         asyncio.run(bootstrap())
         yield built
@@ -152,6 +159,7 @@ def test_integration_is_set_up_and_registered(stack: Stack) -> None:
         stack, "the VEN's registration", lambda: next(iter_kind(stack.records(), "registered"), None), 60
     )
     assert registered["ven_name"] == demo.VEN_NAME
+    assert stack.records()[0]["url"].startswith("https://127.0.0.1:")
     assert registered["http_pull_model"] in (True, "true", None)
     # The VEN offers a 60 s minimum sampling period, so set the meter now; the report test waits.
     stack.run(
@@ -169,6 +177,18 @@ def test_integration_is_set_up_and_registered(stack: Stack) -> None:
         60,
     )
     assert connectivity["state"] == "on"
+
+
+def test_fingerprint_shown_to_the_user_is_the_one_the_vtn_checks(stack: Stack) -> None:
+    """The config flow's last step shows the VEN fingerprint; the utility's VTN was given it."""
+    assert stack.shown_fingerprint == stack.pki.ven_fingerprint
+    registered = list(iter_kind(stack.records(), "registered"))
+    assert registered
+    assert {r["fingerprint"] for r in registered} == {stack.pki.ven_fingerprint}
+    assert not list(iter_kind(stack.records(), "registration_refused"))
+    # TLS is set up properly, so the integration raises no repair (plain http would raise one).
+    issues = stack.run(lambda api: api.ws("repairs/list_issues"))["issues"]
+    assert [i for i in issues if i["domain"] == DOMAIN] == []
 
 
 def test_http_config_is_confirmed_not_left_to_revert(stack: Stack) -> None:
