@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -159,7 +160,12 @@ async def capture(
         ]
         # A test tool, not the integration: starting the browser may block the loop briefly.
         process = subprocess.Popen(  # noqa: ASYNC220
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            # Chromium's own scratch folders (org.chromium.Chromium.*) go away with the profile.
+            env={**os.environ, "TMPDIR": profile},
         )
         try:
             port = await _devtools_port(Path(profile), process)
