@@ -49,6 +49,7 @@ from .transport import Backoff
 _LOGGER = logging.getLogger(__name__)
 
 MAX_SLEEP = 3600.0  # seconds; the loop re-evaluates at least hourly
+SAMPLE_SAVE_INTERVAL = timedelta(minutes=15)  # newer telemetry samples alone are saved this often
 
 
 class TransportLike(Protocol):
@@ -119,7 +120,9 @@ class VenClient:
         self._listeners: list[Callable[[VenSnapshot], None]] = []
         self._note_listeners: list[Callable[[Notification], None]] = []
         self._snapshot = self._engine.snapshot(self._clock.now())
-        self._saved: dict[str, Any] | None = None
+        self._saved_revision: int | None = None  # engine.revision when the state was last saved
+        self._saved_sample_at: datetime | None = None  # the newest sample in that save
+        self._saved_at: datetime | None = None
         self._offline_logged = False
         self._retry_at: datetime | None = None
 
@@ -150,7 +153,9 @@ class VenClient:
         if data:
             try:
                 self._engine.load_dict(data)
-                self._saved = _comparable(data)
+                self._saved_revision = self._engine.revision  # what storage holds
+                self._saved_sample_at = self._engine.last_sample_at
+                self._saved_at = self._clock.now()
             except (CodecError, KeyError, TypeError, ValueError) as err:
                 _LOGGER.warning("Stored VEN state unreadable, starting fresh: %s", err)
                 self._engine = VenEngine(self._config, rng=self._rng, has_history=self._engine.has_history)
@@ -294,24 +299,37 @@ class VenClient:
     async def _save_all(self) -> None:
         """Save everything, telemetry samples included, as the loop ends (stop, unload, the host
         shutting down): the readings since the last save feed reports still owed (R510)."""
+        await self._save(self._clock.now())
+
+    async def _after_change(self) -> None:
+        """Save when the persisted state changed (or samples are due), then publish.
+
+        ``engine.revision`` tells whether anything but the samples changed since the last save,
+        without serializing the state: an idle poll costs no encoding and no storage write.
+        """
+        now = self._clock.now()
+        if self._engine.revision != self._saved_revision or self._samples_due(now):
+            await self._save(now)
+        self._publish(now)
+
+    def _samples_due(self, now: datetime) -> bool:
+        """Newer samples alone wait ``SAMPLE_SAVE_INTERVAL``: they change every minute, and a crash
+        loses at most that much telemetry (a clean stop saves everything, :meth:`_save_all`)."""
+        newest = self._engine.last_sample_at
+        if newest is None or newest == self._saved_sample_at:
+            return False
+        return self._saved_at is None or now - self._saved_at >= SAMPLE_SAVE_INTERVAL
+
+    async def _save(self, now: datetime) -> None:
+        revision = self._engine.revision  # read before the await: later changes save again
+        newest = self._engine.last_sample_at
         data = self._engine.to_dict()
         try:
             await self._storage.save(data)
-            self._saved = _comparable(data)
         except Exception:
             _LOGGER.exception("Saving VEN state failed")
-
-    async def _after_change(self) -> None:
-        now = self._clock.now()
-        data = self._engine.to_dict()
-        comparable = _comparable(data)
-        if comparable != self._saved:
-            try:
-                await self._storage.save(data)
-                self._saved = comparable
-            except Exception:
-                _LOGGER.exception("Saving VEN state failed")
-        self._publish(now)
+            return
+        self._saved_revision, self._saved_sample_at, self._saved_at = revision, newest, now
 
     def _publish(self, now: datetime) -> None:
         for note in self._engine.take_notifications():
@@ -430,8 +448,3 @@ def error_kind(err: OpenADRError) -> ErrorKind | None:
     if isinstance(err, PayloadError):
         return ErrorKind.PAYLOAD
     return None
-
-
-def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    """State minus the telemetry samples, which change every minute and need no immediate save."""
-    return {k: v for k, v in data.items() if k != "samples"}

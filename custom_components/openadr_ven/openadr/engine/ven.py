@@ -99,6 +99,30 @@ class VenEngine:
         self.draining = False
         self._seen: dict[str, tuple[str, dict[str, float | None]]] = {}
         self._notes: list[Notification] = []
+        self._revision = 0
+        self._persisted_at_revision: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ change tracking
+
+    @property
+    def revision(self) -> int:
+        """A number that changes whenever the persisted state (:meth:`to_dict` minus the telemetry
+        samples) has changed since it was last read; the driver saves only then.
+
+        Nothing has to remember to bump it: it compares :meth:`_persisted` with its value at the
+        previous read. Every persisted value is immutable (frozen models in tuples), so that
+        comparison is a handful of identity checks when nothing changed.
+        """
+        parts = self._persisted()
+        if parts != self._persisted_at_revision:
+            self._persisted_at_revision = parts
+            self._revision += 1
+        return self._revision
+
+    @property
+    def last_sample_at(self) -> datetime | None:
+        """When the newest kept telemetry sample was taken (samples are saved on a slower cadence)."""
+        return self.samples[-1].at if self.samples else None
 
     # ------------------------------------------------------------------ what to send next
 
@@ -584,18 +608,31 @@ class VenEngine:
 
     # ------------------------------------------------------------------ persistence
 
-    def to_dict(self) -> dict[str, Any]:
+    def _persisted(self) -> dict[str, Any]:
+        """Everything :meth:`to_dict` saves except the samples, as immutable values.
+
+        The single list of persisted fields: :meth:`to_dict` encodes it and :attr:`revision`
+        compares it, so a field added here is both saved and tracked.
+        """
         return {
-            "version": STATE_VERSION,
-            "registration": encode(self.registration),
+            "registration": self.registration,
             "vtn_cancelled": self.vtn_cancelled,
-            "events": encode(list(self.events.values())),
-            "jobs": encode(list(self.jobs.values())),
-            "outbox": encode(self.outbox),
-            "availability": encode(list(self.availability.values())),
-            "samples": encode(list(self.samples)[-PERSISTED_SAMPLES:]),
-            "seen": {k: [s, {sid: v for sid, v in vals.items()}] for k, (s, vals) in self._seen.items()},
+            "events": tuple(self.events.values()),
+            "jobs": tuple(self.jobs.values()),
+            "outbox": tuple(self.outbox),
+            "availability": tuple(self.availability.values()),
+            "seen": tuple((k, s, tuple(vals.items())) for k, (s, vals) in self._seen.items()),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"version": STATE_VERSION}
+        for name, value in self._persisted().items():
+            if name == "seen":
+                data[name] = {k: [s, dict(vals)] for k, s, vals in value}
+            else:
+                data[name] = encode(value)
+        data["samples"] = encode(list(self.samples)[-PERSISTED_SAMPLES:])
+        return data
 
     def load_dict(self, data: dict[str, Any]) -> bool:
         """Restore :meth:`to_dict` output; False (and a fresh state) for an unknown version."""
