@@ -19,7 +19,7 @@ from signxml import DigestAlgorithm, SignatureConstructionMethod, SignatureMetho
 from custom_components.openadr_ven.openadr.clock import FakeClock
 from custom_components.openadr_ven.openadr.errors import CertificateError, SignatureError
 from custom_components.openadr_ven.openadr.models import Poll
-from custom_components.openadr_ven.openadr.payloads import build_element, parse
+from custom_components.openadr_ven.openadr.payloads import build_element, parse, parse_element
 from custom_components.openadr_ven.openadr.security import fingerprint
 from custom_components.openadr_ven.openadr.signature import (
     NS_DS,
@@ -396,3 +396,58 @@ def test_verifier_needs_a_trust_anchor() -> None:
         XmlVerifier([])
     with pytest.raises(ValueError, match="10 hex bytes"):
         XmlVerifier(["not-a-fingerprint"])
+
+
+# --------------------------------------------------------------------------- the profile check (xmldsig.py)
+
+
+def test_comment_splitting_signed_text_does_not_change_what_is_read(pki: Pki, clock: FakeClock) -> None:
+    """Comments are not signed (c14n without comments): "ven<!--x-->-77" was signed as "ven-77"
+    and must read so, not as "ven" (the tree is reused by the payload parser, no second parse)."""
+    data = _signer(pki.client, clock).sign(build_element(Poll(ven_id="ven-77")))
+    injected = data.replace(b">ven-77<", b">ven<!-- unsigned -->-77<")
+    assert injected != data
+    root = _verifier(pki.client, clock).verify(injected)
+    assert parse_element(root) == Poll(ven_id="ven-77")
+    assert not list(root.iter(etree.Comment))
+
+
+def test_processing_instruction_in_signed_content_is_refused(pki: Pki, clock: FakeClock) -> None:
+    data = _signer(pki.client, clock).sign(build_element(Poll(ven_id="ven-77")))
+    with pytest.raises(SignatureError, match="altered"):
+        _verifier(pki.client, clock).verify(data.replace(b">ven-77<", b">ven<?pi x?>-77<"))
+
+
+def test_key_value_next_to_the_certificate_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = etree.fromstring(_signer(pki.client, clock).sign(_unsigned()))
+    etree.SubElement(root.find("ds:Signature/ds:KeyInfo", DS), f"{{{NS_DS}}}KeyValue")
+    with pytest.raises(SignatureError, match="no key value"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+@pytest.mark.parametrize(
+    ("path", "algorithm", "match"),
+    [
+        ("ds:CanonicalizationMethod", "http://www.w3.org/2001/10/xml-exc-c14n#", "canonicalization"),
+        ("ds:SignatureMethod", "http://www.w3.org/2000/09/xmldsig#dsa-sha1", "signature method"),
+        ("ds:Reference/ds:DigestMethod", "http://www.w3.org/2001/04/xmlenc#sha512", "digest method"),
+        ("ds:Reference/ds:Transforms/ds:Transform", "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+         "transform"),
+    ],
+)  # fmt: skip
+def test_algorithms_outside_the_profile_are_refused(
+    pki: Pki, clock: FakeClock, path: str, algorithm: str, match: str
+) -> None:
+    root = etree.fromstring(_signer(pki.client, clock).sign(_unsigned()))
+    root.find(f"ds:Signature/ds:SignedInfo/{path}", DS).set("Algorithm", algorithm)
+    with pytest.raises(SignatureError, match=f"invalid XML signature: .*{match}"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+def test_signing_certificate_is_parsed_once(pki: Pki, clock: FakeClock) -> None:
+    signer, verifier = _signer(pki.client, clock), _verifier(pki.client, clock)
+    verifier.verify(signer.sign(_unsigned()))
+    cached = dict(verifier._certificates._items)
+    verifier.verify(signer.sign(_unsigned()))
+    assert len(cached) == 1
+    assert dict(verifier._certificates._items) == cached  # the same entry, not re-read

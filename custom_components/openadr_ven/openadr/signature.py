@@ -215,8 +215,7 @@ class XmlVerifier:
         self._nonces: OrderedDict[str, datetime] = OrderedDict()
         self._nonce_cache_size = nonce_cache_size
         self._algorithms = xmldsig.Algorithms.openadr(allow_sha1=allow_sha1)
-        self._certificates = xmldsig.CertificateCache()
-        self._trust: dict[str, bool] = {}  # fingerprint -> pinned (R514)
+        self._certificates = xmldsig.CertificateCache(self._is_trusted)
 
     def verify(self, data: bytes) -> Any:
         """The verified ``oadrPayload`` element, or ``SignatureError`` saying what is wrong."""
@@ -226,16 +225,17 @@ class XmlVerifier:
             if self.require_signature:
                 raise SignatureError("the payload is not signed, but XML signatures are required (R514)")
             return root
-        parts = xmldsig.read_signature(children, self._algorithms)
-        # Comments are outside the signed content (c14n without comments): drop them before
-        # anything is read, or "1<!---->00" would read as "1" although "100" was signed. Processing
-        # instructions are signed, but the payload parser ignores them too (text stays whole).
-        if b"<!--" in data or data.find(b"<?", 2) != -1:
-            etree.strip_elements(root, etree.Comment, etree.PI, with_tail=False)
+        # Comments are outside the signed content (c14n without comments): they are dropped
+        # before anything is read, or "1<!---->00" would read as "1" although "100" was signed.
+        parts = xmldsig.read_signature(root, children, self._algorithms, strip_comments=b"<!--" in data)
         now = self._clock.now()
         signer = self._signing_certificate(parts.certificate_text, now)
         xmldsig.check_signature_value(parts, signer, self._algorithms)
         objects = xmldsig.check_references(root, parts, self._algorithms)
+        # Processing instructions are signed (c14n keeps them), so only now, as the payload
+        # parser ignores them, drop them so that no text stays split around one.
+        if data.find(b"<?", 2) != -1:
+            etree.strip_elements(root, etree.PI, with_tail=False)
         timestamp, nonce = self._replay_protect(objects)
         self._check_fresh(timestamp, nonce, now)
         return root
@@ -259,18 +259,17 @@ class XmlVerifier:
             raise SignatureError(f"expected oadr:oadrPayload, got {root.tag}")
         return root
 
+    def _is_trusted(self, actual: str) -> bool:
+        return any(fingerprints_equal(actual, pin) for pin in self._trusted)
+
     def _signing_certificate(self, body: str, now: datetime) -> xmldsig.SignerCertificate:
-        signer = self._certificates.get(body)
-        info = signer.info
-        trusted = self._trust.get(info.fingerprint)
-        if trusted is None:
-            trusted = any(fingerprints_equal(info.fingerprint, pin) for pin in self._trusted)
-            self._trust[info.fingerprint] = trusted
-        if not trusted:
+        try:
+            signer = self._certificates.get(body)
+        except xmldsig.UntrustedCertificate as err:
             raise SignatureError(
-                f"signed with certificate {info.fingerprint}, which is not the VTN's "
-                f"({', '.join(self._trusted)})"
-            )
+                f"signed with certificate {err.args[0]}, which is not the VTN's ({', '.join(self._trusted)})"
+            ) from None
+        info = signer.info
         if not info.not_before <= now <= info.not_after:  # R516: no expired counterparty certificate
             try:
                 load_certificate_info(signer.pem, now=now)

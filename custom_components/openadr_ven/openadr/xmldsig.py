@@ -71,6 +71,25 @@ _X509_CERTIFICATE = f"{{{NS_DS}}}X509Certificate"
 #: KeyInfo children that carry no key (a key value next to the certificate is an ambiguity).
 _KEY_INFO_NAMES = frozenset({f"{{{NS_DS}}}KeyName", _X509_DATA})
 _ID_NAMES = ("Id", "ID", "id")
+#: The attributes the XML-DSig schema allows on the elements this check reads (anything else is
+#: refused, as a schema-validating verifier would).
+_ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    SIGNATURE: frozenset({"Id"}),
+    _SIGNED_INFO: frozenset({"Id"}),
+    _SIGNATURE_VALUE: frozenset({"Id"}),
+    _KEY_INFO: frozenset({"Id"}),
+    _DS_OBJECT: frozenset({"Id", "MimeType", "Encoding"}),
+    _C14N_METHOD: frozenset({"Algorithm"}),
+    _SIGNATURE_METHOD: frozenset({"Algorithm"}),
+    _REFERENCE: frozenset({"Id", "URI", "Type"}),
+    _TRANSFORMS: frozenset(),
+    _TRANSFORM: frozenset({"Algorithm"}),
+    _DIGEST_METHOD: frozenset({"Algorithm"}),
+    _DIGEST_VALUE: frozenset(),
+    _X509_DATA: frozenset(),
+    _X509_CERTIFICATE: frozenset(),
+    f"{{{NS_DS}}}KeyName": frozenset(),
+}
 
 #: Every element with an attribute (any name) equal to $a or $b, in one C-level pass; the Id-like
 #: names are then checked in Python on these few elements only (a name test inside XPath is slower).
@@ -109,9 +128,14 @@ class SignerCertificate:
 
 
 class CertificateCache:
-    """Certificates by their base64 text, least recently used dropped first (bounded)."""
+    """Trusted signing certificates by their base64 text, least recently used dropped first.
 
-    def __init__(self, size: int = 8) -> None:
+    ``get`` checks the pin before anything of the certificate is parsed: an unknown certificate
+    costs a base64 decode and a SHA-256 (R514 fingerprint, §10.5.1), and is never cached.
+    """
+
+    def __init__(self, trusted: Callable[[str], bool], size: int = 8) -> None:
+        self._trusted = trusted
         self._size = size
         self._items: OrderedDict[str, SignerCertificate] = OrderedDict()
 
@@ -120,23 +144,33 @@ class CertificateCache:
         if entry is not None:
             self._items.move_to_end(body)
             return entry
+        try:
+            der = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise SignatureError(f"unreadable signing certificate: {err}") from err
+        digest = hashlib.sha256(der).digest()[-10:]
+        actual = ":".join(f"{b:02X}" for b in digest)
+        if not self._trusted(actual):
+            raise UntrustedCertificate(actual)
         pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n".encode()
         try:
-            cert = x509.load_pem_x509_certificate(pem)
-        except ValueError as err:
-            raise SignatureError(f"unreadable signing certificate: {err}") from err
-        key = cert.public_key()
-        if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-            raise SignatureError("unacceptable signing certificate: OpenADR signs with RSA or ECC keys")
-        try:  # key strength (R68); validity is checked on every message by the caller (R516)
-            info = load_certificate_info(pem, check_validity=False)
+            key = x509.load_der_x509_certificate(der).public_key()
+            info = load_certificate_info(pem, check_validity=False)  # key strength (R68)
         except CertificateError as err:
             raise SignatureError(f"unacceptable signing certificate: {err}") from err
+        except (ValueError, TypeError, KeyError, IndexError) as err:  # a damaged certificate
+            raise SignatureError(f"unreadable signing certificate: {err!r}") from err
+        if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+            raise SignatureError("unacceptable signing certificate: OpenADR signs with RSA or ECC keys")
         entry = SignerCertificate(pem, key, info)
         self._items[body] = entry
         while len(self._items) > self._size:
             self._items.popitem(last=False)
         return entry
+
+
+class UntrustedCertificate(SignatureError):
+    """The signing certificate is not the pinned one (its fingerprint in ``args[0]``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +195,13 @@ def _elements(parent: Any) -> list[Any]:
     return [c for c in parent if isinstance(c.tag, str)]
 
 
+def _check_attributes(elements: list[Any]) -> None:
+    for element in elements:
+        names = element.keys()
+        if names and not _ALLOWED_ATTRIBUTES.get(element.tag, frozenset()).issuperset(names):
+            raise _invalid(f"unexpected attribute on {element.tag.rpartition('}')[2]}: {names}")
+
+
 def _b64(text: str | None, what: str) -> bytes:
     try:
         return base64.b64decode(text or "")  # lenient like signxml: whitespace and line breaks
@@ -168,10 +209,14 @@ def _b64(text: str | None, what: str) -> bytes:
         raise _invalid(f"{what} is not base64") from err
 
 
-def read_signature(children: list[Any], algorithms: Algorithms) -> SignatureParts:
+def read_signature(
+    root: Any, children: list[Any], algorithms: Algorithms, *, strip_comments: bool
+) -> SignatureParts:
     """Check the shape of ``[ds:Signature, oadrSignedObject]`` and read what verification needs.
 
-    Must run before comments are removed from the tree: c14n "#WithComments" of SignedInfo covers them.
+    With ``strip_comments`` the comments of the document are removed once SignedInfo is
+    canonicalized (c14n "#WithComments" covers them) and before any value is read: comments are
+    not signed otherwise, and one splitting a text ("1<!---->00") must not change what is read.
     """
     if [c.tag for c in children] != [SIGNATURE, SIGNED_OBJECT]:
         raise SignatureError("oadrPayload must hold exactly ds:Signature then oadrSignedObject")
@@ -183,19 +228,23 @@ def read_signature(children: list[Any], algorithms: Algorithms) -> SignaturePart
     if any(tag != _DS_OBJECT for tag in tags[3:]):
         raise _invalid("unexpected element in ds:Signature")
     signed_info, signature_value, key_info = parts[:3]
+    _check_attributes([signature, *parts])
 
     info = _elements(signed_info)
     if len(info) < 3 or info[0].tag != _C14N_METHOD or info[1].tag != _SIGNATURE_METHOD:
         raise _invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod, Reference")
+    _check_attributes(info)
     c14n = info[0].get("Algorithm")
-    if c14n not in (C14N, C14N_WITH_COMMENTS) or len(info[0]):
+    if c14n not in (C14N, C14N_WITH_COMMENTS) or _elements(info[0]):
         raise _invalid(f"canonicalization {c14n!r} is not allowed (R514)")
     method = info[1].get("Algorithm") or ""
-    if method not in algorithms.signature or len(info[1]):
+    if method not in algorithms.signature or _elements(info[1]):
         raise _invalid(f"signature method {method!r} is not allowed (R514)")
     signed_info_c14n = etree.tostring(
         signed_info, method="c14n", exclusive=False, with_comments=c14n == C14N_WITH_COMMENTS
     )
+    if strip_comments:
+        etree.strip_elements(root, etree.Comment, with_tail=False)
     references = tuple(_reference(ref, algorithms) for ref in info[2:])
     if len(references) != 2:
         raise _invalid(f"expected 2 references (signed object and ReplayProtect), found {len(references)}")
@@ -205,11 +254,13 @@ def read_signature(children: list[Any], algorithms: Algorithms) -> SignaturePart
     items = _elements(key_info)
     if not items or any(c.tag not in _KEY_INFO_NAMES for c in items):
         raise _invalid("KeyInfo must hold the X.509 certificate only (no key value)")
+    _check_attributes(items)
     certificate = None
     for data in items:
         if data.tag == _X509_DATA:
             for c in data:
                 if c.tag == _X509_CERTIFICATE:
+                    _check_attributes([c])
                     certificate = c
                     break
             break
@@ -233,9 +284,11 @@ def _reference(ref: Any, algorithms: Algorithms) -> tuple[str, str, bytes]:
     if not uri.startswith("#") or len(uri) < 2:
         raise _invalid(f"unsupported signature reference {uri!r}")
     parts = _elements(ref)
+    _check_attributes(parts)
     if parts and parts[0].tag == _TRANSFORMS:
         transforms = _elements(parts[0])
-        if len(transforms) != 1 or transforms[0].tag != _TRANSFORM or len(transforms[0]):
+        _check_attributes(transforms)
+        if len(transforms) != 1 or transforms[0].tag != _TRANSFORM or _elements(transforms[0]):
             raise _invalid(f"reference {uri}: only the c14n 1.0 transform is allowed")
         if transforms[0].get("Algorithm") != C14N:
             raise _invalid(f"reference {uri}: transform {transforms[0].get('Algorithm')!r} is not allowed")
