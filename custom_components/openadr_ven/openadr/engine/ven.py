@@ -17,18 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import VenConfig
-from ..enums import EventStatus, OptReason, OptType, ResponseCode, ResponseRequired
-from ..errors import NotRegisteredError, UnknownEventError, UnknownOptError, VTNResponseError
+from ..enums import EventStatus, OptReason, OptType, ResponseCode
+from ..errors import NotRegisteredError, UnknownEventError, VTNResponseError
 from ..models import (
     Availability,
     CanceledOpt,
     CanceledPartyRegistration,
-    CanceledReport,
     CancelPartyRegistration,
     CancelReport,
     CreatedOpt,
     CreatedPartyRegistration,
-    CreatedReport,
     CreateOpt,
     CreateReport,
     DistributeEvent,
@@ -55,24 +53,24 @@ from ..state import (
     RegistrationState,
     VenSnapshot,
 )
+from . import persistence
 from . import reports as rep
-from .codec import decode, encode
 from .common import IdFactory, Outgoing
 from .events import process_distribute, prune
-from .opt import availability_opt, cancel_opt, event_opt_create_opt, event_opt_created_event
+from .opt import AvailabilityBook, opt_event
+from .persistence import ChangeCounter, SavedState, freeze_seen
 from .registration import (
     REGISTRATION_RETRY,
     answer_cancel,
     create_party_registration,
     registration_from_reply,
 )
+from .reporting import ReportBook
 from .timing import EventRecord, boundaries, diff, note_for, status, view
 
 _LOGGER = logging.getLogger(__name__)
 
-STATE_VERSION = 1
 MAX_OUTBOX = 500  # messages owed to the VTN while it is unreachable; beyond it the oldest report goes
-PERSISTED_SAMPLES = 100  # telemetry samples kept across restarts (R510)
 
 
 class VenEngine:
@@ -88,19 +86,31 @@ class VenEngine:
         self.registration: RegistrationState | None = None
         self.vtn_cancelled = False  # the VTN cancelled us: no automatic re-registration (R401)
         self.events: dict[str, EventRecord] = {}
-        self.jobs: dict[str, rep.ReportJob] = {}
         self.outbox: list[Outgoing] = []
-        self.availability: dict[str, CreateOpt] = {}
+        self.reports = ReportBook(config, self._ids, self._queue, has_history=has_history)
+        self.availability_book = AvailabilityBook(config, self._ids, self._queue)
         self.connection = ConnectionState()
-        self.samples: deque[rep.Sample] = deque(maxlen=rep.SAMPLE_BUFFER)
-        self.latest: rep.Sample | None = None
         self.next_poll: datetime | None = None
         self.register_at: datetime | None = None
         self.draining = False
         self._seen: dict[str, tuple[str, dict[str, float | None]]] = {}
         self._notes: list[Notification] = []
-        self._revision = 0
-        self._persisted_at_revision: dict[str, Any] | None = None
+        self._changes = ChangeCounter()
+
+    @property
+    def jobs(self) -> dict[str, rep.ReportJob]:
+        """Accepted report requests by reportRequestID (persisted)."""
+        return self.reports.jobs
+
+    @property
+    def samples(self) -> deque[rep.Sample]:
+        """The telemetry sample ring (R510)."""
+        return self.reports.samples
+
+    @property
+    def availability(self) -> dict[str, CreateOpt]:
+        """Availability schedules sent with oadrCreateOpt, by optID (persisted)."""
+        return self.availability_book.opts
 
     # ------------------------------------------------------------------ change tracking
 
@@ -109,15 +119,10 @@ class VenEngine:
         """A number that changes whenever the persisted state (:meth:`to_dict` minus the telemetry
         samples) has changed since it was last read; the driver saves only then.
 
-        Nothing has to remember to bump it: it compares :meth:`_persisted` with its value at the
-        previous read. Every persisted value is immutable (frozen models in tuples), so that
-        comparison is a handful of identity checks when nothing changed.
+        Nothing has to remember to bump it: it compares :meth:`saved_state` with its value at
+        the previous read (see :mod:`.persistence`).
         """
-        parts = self._persisted()
-        if parts != self._persisted_at_revision:
-            self._persisted_at_revision = parts
-            self._revision += 1
-        return self._revision
+        return self._changes.observe(self.saved_state())
 
     @property
     def last_sample_at(self) -> datetime | None:
@@ -158,9 +163,7 @@ class VenEngine:
         if self.registration is not None:
             if self.next_poll is not None:
                 times.append(self.next_poll)
-            times.extend(j.next_due for j in self.jobs.values() if j.next_due is not None)
-            last = self.samples[-1].at if self.samples else None
-            times.append(now if last is None else last + rep.SAMPLE_PERIOD)
+            times.extend(self.reports.due_times(now))
         elif self.register_at is not None:
             times.append(self.register_at)
         for record in self.events.values():
@@ -243,7 +246,7 @@ class VenEngine:
             if reply.cancel_report is not None:
                 self._on_cancel_report(reply.cancel_report, now, answer=False)  # R328, R335
         elif isinstance(reply, CreatedOpt | CanceledOpt):
-            self._on_opt_answer(reply)
+            self.availability_book.on_answer(reply)
         elif isinstance(reply, OadrResponse):
             if not reply.response.ok:
                 # e.g. 459/452/450 to an oadrCreatedEvent (A_E1_0310): tolerate, keep going.
@@ -360,137 +363,53 @@ class VenEngine:
         if outcome.created_event is not None:
             self._queue(outcome.created_event)
 
-    # ------------------------------------------------------------------ reports
+    # ------------------------------------------------------------------ reports (see .reporting)
 
     def _metadata(self, now: datetime, report_request_id: str | None = None) -> RegisterReport:
-        reg = self._require_registration()
-        return rep.metadata(
-            self.config,
-            ven_id=reg.ven_id,
-            has_history=self.has_history,
-            now=now,
-            request_id=self._ids.new("rr-"),
-            report_request_id=report_request_id,
-        )
+        return self.reports.metadata(self._require_registration().ven_id, now, report_request_id)
 
     def _on_report_requests(self, requests: Sequence[ReportRequest], request_id: str, now: datetime) -> None:
-        if not requests:
-            return
-        reg = self._require_registration()
-        code, text = 200, "OK"
-        for request in requests:
-            verdict = rep.validate(request, has_history=self.has_history, now=now)
-            if not verdict.ok:
-                if code == 200:
-                    code, text = verdict.code, verdict.description
-                continue
-            if request.report_specifier_id == rep.METADATA and request.report_back_duration <= timedelta(0):
-                continue  # one-shot METADATA: sent right after oadrCreatedReport
-            self.jobs[request.report_request_id] = rep.schedule(request, now)
-        pending = tuple(self.jobs)  # R329: every report scheduled for future delivery
-        self._queue(CreatedReport(Response(code, text, request_id), pending, reg.ven_id))
-        for request in requests:
-            if request.report_specifier_id == rep.METADATA and request.report_back_duration <= timedelta(0):
-                self._queue(self._metadata(now, request.report_request_id))  # R301, R311, R327
-        self._run_reports(now)
+        if requests:
+            self.reports.on_requests(requests, request_id, self._require_registration().ven_id, now)
 
     def _on_cancel_report(self, message: CancelReport, now: datetime, *, answer: bool) -> None:
-        unknown = [rid for rid in message.report_request_ids if rid not in self.jobs]
-        for rid in message.report_request_ids:
-            job = self.jobs.get(rid)
-            if job is None:
-                continue
-            if message.report_to_follow:
-                self.jobs[rid] = replace(job, final=True, next_due=now, end=None)  # R345
-            else:
-                del self.jobs[rid]
-        if answer:
-            reg = self._require_registration()
-            response = (
-                Response(
-                    ResponseCode.INVALID_ID,
-                    f"unknown reportRequestID {', '.join(unknown)}",
-                    message.request_id,
-                )
-                if unknown
-                else Response(200, "OK", message.request_id)
-            )  # R336
-            self._queue(CanceledReport(response, tuple(self.jobs), reg.ven_id))
+        answer_as = self._require_registration().ven_id if answer else None
+        self.reports.on_cancel(message, now, answer_as=answer_as)
         self._run_reports(now)
 
     def _run_reports(self, now: datetime) -> None:
-        """Queue every report that is due (periodic, one-shot, final)."""
-        if self.registration is None:
-            return
-        for rid, job in list(self.jobs.items()):
-            if job.next_due is None or job.next_due > now:
-                continue
-            if job.specifier == rep.METADATA:
-                self._queue(self._metadata(now, rid))
-            else:
-                # The window ends at the due time even when the report is late (restart).
-                intervals = rep.telemetry_intervals(
-                    job, list(self.samples), self.latest, now, window_end=job.next_due
-                )
-                self._queue_report(job, intervals, now)
-            following = rep.after_delivery(job, now)
-            if following is None:
-                del self.jobs[rid]
-            else:
-                self.jobs[rid] = following
-
-    def _queue_report(self, job: rep.ReportJob, intervals: list[Any], now: datetime) -> None:
-        reg = self._require_registration()
-        self._queue(
-            rep.update_report(job, intervals, ven_id=reg.ven_id, request_id=self._ids.new("upd-"), now=now)
-        )
+        if self.registration is not None:
+            self.reports.run_due(self.registration.ven_id, now)
 
     def history_queries(self, now: datetime) -> list[tuple[str, datetime, datetime, timedelta]]:
         """HISTORY_USAGE requests waiting for meter data: (reportRequestID, start, end, step)."""
-        return [
-            (rid, *rep.history_window(job, now)) for rid, job in self.jobs.items() if job.awaiting_history
-        ]
+        return self.reports.history_queries(now)
 
     def history_ready(
         self, report_request_id: str, points: list[tuple[datetime, float]], now: datetime
     ) -> None:
-        job = self.jobs.pop(report_request_id, None)
-        if job is None or self.registration is None:
-            return
-        self._queue_report(job, rep.history_intervals(job, points, now), now)
+        ven_id = self.registration.ven_id if self.registration is not None else None
+        self.reports.history_ready(report_request_id, points, ven_id, now)
 
     def record_sample(self, now: datetime, power_w: float | None, energy_wh: float | None) -> None:
         """Feed a meter reading; kept every SAMPLE_PERIOD (R337) in a bounded ring (R510)."""
-        sample = rep.Sample(now, power_w, energy_wh, self.manual_override(now))
-        self.latest = sample
-        if not self.samples or now - self.samples[-1].at >= rep.SAMPLE_PERIOD:
-            self.samples.append(sample)
+        self.reports.record(rep.Sample(now, power_w, energy_wh, self.manual_override(now)))
 
     # ------------------------------------------------------------------ commands
 
     def opt(self, opt_type: OptType, event_id: str | None, now: datetime) -> EventView:
         """The user's opt decision for an event (default: the active one, else the next one)."""
         reg = self._require_registration()
-        record = self._find_event(event_id, now)
-        if record.response_required is ResponseRequired.ALWAYS:
-            if self.config.event_opt_via_eiopt or record.opt_via_eiopt:
-                # R206: once oadrCreateOpt qualified the event, only oadrCreateOpt changes it.
-                self._queue(
-                    event_opt_create_opt(
-                        record,
-                        opt_type,
-                        config=self.config,
-                        ven_id=reg.ven_id,
-                        opt_id=self._ids.new("opt-"),
-                        request_id=self._ids.new("req-"),
-                        now=now,
-                    )
-                )
-                record = replace(record, opt_via_eiopt=True)
-            else:
-                self._queue(event_opt_created_event(record, opt_type, reg.ven_id))  # R17, R42
-        # `never` events: a local decision only; nothing may be sent (R12, R206).
-        record = replace(record, opt=opt_type, user_opt=True)
+        record, message = opt_event(
+            self._find_event(event_id, now),
+            opt_type,
+            config=self.config,
+            ven_id=reg.ven_id,
+            ids=self._ids,
+            now=now,
+        )
+        if message is not None:
+            self._queue(message)
         self.events[record.event.event_id] = record
         result = view(record, now)
         self._notes.append(note_for(NotificationKind.OPT_CHANGED, result))
@@ -511,37 +430,11 @@ class VenEngine:
     def set_availability(
         self, windows: Sequence[Availability], opt_type: OptType, reason: OptReason, now: datetime
     ) -> str:
-        reg = self._require_registration()
-        opt_id = self._ids.new("opt-")
-        message = availability_opt(
-            windows,
-            opt_type,
-            reason,
-            config=self.config,
-            ven_id=reg.ven_id,
-            opt_id=opt_id,
-            request_id=self._ids.new("req-"),
-            now=now,
-        )
-        self.availability[opt_id] = message
-        self._queue(message)
-        return opt_id
+        ven_id = self._require_registration().ven_id
+        return self.availability_book.add(windows, opt_type, reason, ven_id=ven_id, now=now)
 
     def clear_availability(self, opt_id: str | None) -> None:
-        reg = self._require_registration()
-        if opt_id is not None and opt_id not in self.availability:
-            raise UnknownOptError(opt_id)
-        for oid in [opt_id] if opt_id is not None else list(self.availability):
-            del self.availability[oid]
-            self._queue(cancel_opt(oid, ven_id=reg.ven_id, request_id=self._ids.new("req-")))
-
-    def _on_opt_answer(self, reply: CreatedOpt | CanceledOpt) -> None:
-        if not reply.response.ok:
-            _LOGGER.warning(
-                "VTN refused opt %s: %s %s", reply.opt_id, reply.response.code, reply.response.description
-            )
-            if isinstance(reply, CreatedOpt):
-                self.availability.pop(reply.opt_id, None)
+        self.availability_book.clear(opt_id, ven_id=self._require_registration().ven_id)
 
     def request_events(self) -> None:
         reg = self._require_registration()
@@ -608,43 +501,33 @@ class VenEngine:
 
     # ------------------------------------------------------------------ persistence
 
-    def _persisted(self) -> dict[str, Any]:
-        """Everything :meth:`to_dict` saves except the samples, as immutable values.
-
-        The single list of persisted fields: :meth:`to_dict` encodes it and :attr:`revision`
-        compares it, so a field added here is both saved and tracked.
-        """
-        return {
-            "registration": self.registration,
-            "vtn_cancelled": self.vtn_cancelled,
-            "events": tuple(self.events.values()),
-            "jobs": tuple(self.jobs.values()),
-            "outbox": tuple(self.outbox),
-            "availability": tuple(self.availability.values()),
-            "seen": tuple((k, s, tuple(vals.items())) for k, (s, vals) in self._seen.items()),
-        }
+    def saved_state(self) -> SavedState:
+        """What :meth:`to_dict` saves (apart from the samples), as immutable values."""
+        return SavedState(
+            registration=self.registration,
+            vtn_cancelled=self.vtn_cancelled,
+            events=tuple(self.events.values()),
+            jobs=tuple(self.jobs.values()),
+            outbox=tuple(self.outbox),
+            availability=tuple(self.availability.values()),
+            seen=freeze_seen(self._seen),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"version": STATE_VERSION}
-        for name, value in self._persisted().items():
-            if name == "seen":
-                data[name] = {k: [s, dict(vals)] for k, s, vals in value}
-            else:
-                data[name] = encode(value)
-        data["samples"] = encode(list(self.samples)[-PERSISTED_SAMPLES:])
-        return data
+        return persistence.to_dict(self.saved_state(), self.samples)
 
     def load_dict(self, data: dict[str, Any]) -> bool:
         """Restore :meth:`to_dict` output; False (and a fresh state) for an unknown version."""
-        if data.get("version") != STATE_VERSION:
-            _LOGGER.warning("Ignoring stored VEN state of version %s", data.get("version"))
+        restored = persistence.from_dict(data)
+        if restored is None:
             return False
-        self.registration = decode(data["registration"])
-        self.vtn_cancelled = bool(data.get("vtn_cancelled", False))
-        self.events = {r.event.event_id: r for r in decode(data["events"])}
-        self.jobs = {j.report_request_id: j for j in decode(data["jobs"])}
-        self.outbox = list(decode(data["outbox"]))
-        self.availability = {o.opt_id: o for o in decode(data["availability"])}
-        self.samples = deque(decode(data.get("samples", [])), maxlen=rep.SAMPLE_BUFFER)
-        self._seen = {k: (v[0], dict(v[1])) for k, v in data.get("seen", {}).items()}
+        state = restored.state
+        self.registration = state.registration
+        self.vtn_cancelled = state.vtn_cancelled
+        self.events = {r.event.event_id: r for r in state.events}
+        self.reports.jobs = {j.report_request_id: j for j in state.jobs}
+        self.outbox = list(state.outbox)
+        self.availability_book.opts = {o.opt_id: o for o in state.availability}
+        self.reports.samples = deque(restored.samples, maxlen=rep.SAMPLE_BUFFER)
+        self._seen = {event_id: (status, dict(values)) for event_id, status, values in state.seen}
         return True
