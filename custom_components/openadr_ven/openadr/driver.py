@@ -257,10 +257,11 @@ class VenClient:
             return False
         return True
 
-    async def _exchange(self, out: Outgoing) -> IncomingMessage | None:
+    async def _exchange(self, out: Outgoing, *, command: bool = False) -> IncomingMessage | None:
         """POST ``out`` and feed the reply to the engine; returns the reply (None if unreadable).
 
-        Raises :class:`TransportError` after recording it in the engine.
+        Raises :class:`TransportError` after recording it in the engine; for a ``command`` (the
+        user waits for the answer) an unreadable or unverifiable reply raises its error too.
         """
         async with self._lock:
             now = self._clock.now()
@@ -292,6 +293,8 @@ class VenClient:
             except (PayloadError, SecurityError) as err:
                 # R514: ignore an unverifiable reply.
                 self._engine.on_undecodable(out, str(err), now, error_kind(err) or ErrorKind.PAYLOAD)
+                if command:
+                    raise
                 return None
             self._engine.on_reply(out, reply, now)
             return reply  # type: ignore[no-any-return]
@@ -352,7 +355,7 @@ class VenClient:
 
     async def query_registration(self) -> CreatedPartyRegistration:
         """oadrQueryRegistration (connection test, N1_0010). Raises typed errors."""
-        reply = await self._exchange(self._engine.query_message())
+        reply = await self._exchange(self._engine.query_message(), command=True)
         if not isinstance(reply, CreatedPartyRegistration):
             raise UnexpectedPayloadError(f"expected oadrCreatedPartyRegistration, got {type(reply).__name__}")
         if not reply.response.ok:
@@ -364,7 +367,7 @@ class VenClient:
         self._engine.allow_registration()
         out = self._engine.registration_message(reregister=self._engine.registration is not None)
         try:
-            reply = await self._exchange(out)
+            reply = await self._exchange(out, command=True)
         finally:
             await self._after_change()
         if not isinstance(reply, CreatedPartyRegistration):

@@ -93,6 +93,7 @@ class VenEngine:
         self.next_poll: datetime | None = None
         self.register_at: datetime | None = None
         self.draining = False
+        self.unreadable_replies = 0  # VTN replies in a row we could not read (or verify, R514)
         self._seen: dict[str, tuple[str, dict[str, float | None]]] = {}
         self._notes: list[Notification] = []
         self._changes = ChangeCounter()
@@ -204,6 +205,9 @@ class VenEngine:
         """Handle the VTN's answer to ``out``; returns True when the VTN just came back."""
         came_back = not self.connection.online and self.connection.consecutive_failures > 0
         self.connection = ConnectionState(online=True, last_success=now)
+        if self.unreadable_replies:
+            _LOGGER.info("VTN replies are readable again")
+            self.unreadable_replies = 0
         if self.outbox and self.outbox[0] is out:
             self.outbox.pop(0)
         self._dispatch(out, reply, now)
@@ -213,15 +217,24 @@ class VenEngine:
     def on_undecodable(
         self, out: Outgoing, error: str, now: datetime, kind: ErrorKind = ErrorKind.PAYLOAD
     ) -> None:
-        """The VTN answered with a payload we cannot read: it got our message; log and move on."""
-        _LOGGER.warning("Unreadable VTN reply to %s: %s", type(out.message).__name__, error)
+        """The VTN answered with a payload we cannot read or verify: it got our message, and what
+        it said is ignored (R514 for a missing or bad signature). Logged once per run of them; a
+        VTN that keeps answering so is asked again at the normal pace, never in a tight loop."""
+        self.unreadable_replies += 1
+        log = _LOGGER.warning if self.unreadable_replies == 1 else _LOGGER.debug
+        log("Ignoring an unreadable VTN reply to %s: %s", type(out.message).__name__, error)
         self.connection = replace(
             self.connection, online=True, last_success=now, last_error=error, last_error_kind=kind
         )
         if self.outbox and self.outbox[0] is out:
             self.outbox.pop(0)
-        if out.purpose == "poll":
-            self.draining = True  # the queue may hold more; keep polling
+        if out.purpose == "poll" and self.registration is not None:
+            self._schedule_poll(now)
+            # The VTN's queue may hold more (R500): poll again at once, but only after the first
+            # unreadable reply in a row.
+            self.draining = self.unreadable_replies == 1
+        elif out.purpose in ("register", "reregister") and self.registration is None:
+            self.register_at = now + REGISTRATION_RETRY
 
     def _dispatch(self, out: Outgoing, reply: IncomingMessage, now: datetime) -> None:
         purpose = out.purpose
