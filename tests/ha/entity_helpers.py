@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -184,6 +184,13 @@ def entity_id_of(hass: HomeAssistant, platform: str, key: str, ven_key: str) -> 
     entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{ven_key}_{key}")
     assert entity_id is not None, f"no {platform} with key {key}"
     return entity_id
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """The entity's state; fails the test when the entity does not exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state
 
 
 def ven_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:

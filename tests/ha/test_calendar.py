@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
 from homeassistant.components.calendar import SERVICE_GET_EVENTS
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
-from homeassistant.core import HomeAssistant, ServiceCall, State
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -35,6 +35,7 @@ from tests.ha.entity_helpers import (
     snapshot_active_and_pending,
     snapshot_entities,
     snapshot_no_event,
+    state_of,
 )
 
 if TYPE_CHECKING:
@@ -51,12 +52,6 @@ async def _setup(
 ) -> str:
     await setup_platforms(hass, entry, client, snapshot, [Platform.CALENDAR])
     return entity_id_of(hass, "calendar", "events", entry.unique_id or "")
-
-
-def _get(hass: HomeAssistant, entity_id: str) -> State:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
 
 
 async def _get_events(hass: HomeAssistant, entity_id: str, start: Any, end: Any) -> list[dict[str, Any]]:
@@ -98,7 +93,7 @@ async def test_state_is_the_current_then_the_next_event(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: FakeVenClient
 ) -> None:
     entity_id = await _setup(hass, mock_config_entry, mock_client, snapshot_active_and_pending())
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == STATE_ON
     assert state.attributes["message"] == "DR event: SIMPLE level 2"
     # Local time of the test instance (US/Pacific): 17:50:42 UTC.
@@ -109,14 +104,14 @@ async def test_state_is_the_current_then_the_next_event(
         _snapshot(simple_event(status=EventStatus.COMPLETED, start=NOW - timedelta(hours=2)), price_event())
     )
     await hass.async_block_till_done()
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == STATE_OFF
     assert state.attributes["message"] == "DR event: price 0.3-0.45 USD/kWh"
     assert state.attributes["start_time"] == "2026-01-05 12:00:00"
 
     mock_client.emit_snapshot(snapshot_no_event())
     await hass.async_block_till_done()
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == STATE_OFF
     assert "message" not in state.attributes
 
@@ -167,7 +162,7 @@ async def test_open_ended_event_lasts_until_an_hour_from_now(
     event = simple_event(duration=None, start=NOW - timedelta(hours=3))
     assert event.end is None
     entity_id = await _setup(hass, mock_config_entry, mock_client, _snapshot(event))
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == STATE_ON
     assert state.attributes["end_time"] == "2026-01-05 11:00:00"  # now (10:00 local) + 1 h
     events = await _get_events(hass, entity_id, NOW, NOW + timedelta(days=1))

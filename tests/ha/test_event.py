@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
@@ -22,6 +22,7 @@ from tests.ha.entity_helpers import (
     setup_platforms,
     snapshot_active_and_pending,
     snapshot_entities,
+    state_of,
 )
 
 if TYPE_CHECKING:
@@ -36,12 +37,6 @@ def _frozen(freezer: FrozenDateTimeFactory) -> None:
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient) -> str:
     await setup_platforms(hass, entry, client, snapshot_active_and_pending(), [Platform.EVENT])
     return entity_id_of(hass, "event", "dr_event", entry.unique_id or "")
-
-
-def _get(hass: HomeAssistant, entity_id: str) -> State:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
 
 
 async def test_event_entity(
@@ -59,7 +54,7 @@ async def test_event_types(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: FakeVenClient
 ) -> None:
     entity_id = await _setup(hass, mock_config_entry, mock_client)
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == STATE_UNKNOWN
     assert state.attributes["event_types"] == [
         "event_received",
@@ -94,7 +89,7 @@ async def test_fires_on_notifications(
         )
     )
     await hass.async_block_till_done()
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == "2026-01-05T18:00:01.000+00:00"
     assert state.attributes["event_type"] == "signal_changed"
     assert state.attributes["event_id"] == "evt-simple"
@@ -110,7 +105,7 @@ async def test_fires_on_notifications(
         Notification(kind=NotificationKind.EVENT_ENDED, event_id="evt-simple", start=NOW, end=None)
     )
     await hass.async_block_till_done()
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == "2026-01-05T18:00:02.000+00:00"
     assert state.attributes["event_type"] == "event_ended"
     assert state.attributes["value"] is None
@@ -130,7 +125,7 @@ async def test_every_dr_kind_fires_and_others_do_not(
     freezer.tick(timedelta(seconds=1))
     mock_client.emit_notification(Notification(kind=kind, event_id="evt-1", opt=OptType.OPT_OUT))
     await hass.async_block_till_done()
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     if kind in (NotificationKind.OPT_CHANGED, NotificationKind.REGISTRATION_CANCELLED):
         assert state.state == STATE_UNKNOWN
     else:

@@ -10,7 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.select import ATTR_OPTION, ATTR_OPTIONS, SERVICE_SELECT_OPTION
 from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -38,6 +38,7 @@ from tests.ha.entity_helpers import (
     snapshot_active_and_pending,
     snapshot_entities,
     snapshot_no_event,
+    state_of,
 )
 
 if TYPE_CHECKING:
@@ -54,12 +55,6 @@ async def _setup(
 ) -> str:
     await setup_platforms(hass, entry, client, snapshot, [Platform.SELECT])
     return entity_id_of(hass, "select", "opt_decision", entry.unique_id or "")
-
-
-def _get(hass: HomeAssistant, entity_id: str) -> State:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
 
 
 async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:
@@ -89,7 +84,7 @@ async def test_shows_the_active_event_opt(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: FakeVenClient
 ) -> None:
     entity_id = await _setup(hass, mock_config_entry, mock_client, snapshot_active_and_pending())
-    state = _get(hass, entity_id)
+    state = state_of(hass, entity_id)
     assert state.state == "opt_in"
     assert state.attributes[ATTR_OPTIONS] == ["opt_in", "opt_out"]
 
@@ -97,14 +92,14 @@ async def test_shows_the_active_event_opt(
         replace(snapshot_active_and_pending(), events=(simple_event(opt=OptType.OPT_OUT), price_event()))
     )
     await hass.async_block_till_done()
-    assert _get(hass, entity_id).state == "opt_out"
+    assert state_of(hass, entity_id).state == "opt_out"
 
 
 async def test_unavailable_without_an_event(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client: FakeVenClient
 ) -> None:
     entity_id = await _setup(hass, mock_config_entry, mock_client, snapshot_no_event())
-    assert _get(hass, entity_id).state == STATE_UNAVAILABLE
+    assert state_of(hass, entity_id).state == STATE_UNAVAILABLE
 
     # A completed event is nothing to decide on either.
     mock_client.emit_snapshot(
@@ -113,13 +108,13 @@ async def test_unavailable_without_an_event(
         )
     )
     await hass.async_block_till_done()
-    assert _get(hass, entity_id).state == STATE_UNAVAILABLE
+    assert state_of(hass, entity_id).state == STATE_UNAVAILABLE
 
     mock_client.emit_snapshot(
         VenSnapshot(registration=REGISTRATION, connection=ONLINE, events=(price_event(),))
     )
     await hass.async_block_till_done()
-    assert _get(hass, entity_id).state == "opt_in"
+    assert state_of(hass, entity_id).state == "opt_in"
 
 
 async def test_selecting_opts_out_of_the_active_event(
@@ -129,12 +124,12 @@ async def test_selecting_opts_out_of_the_active_event(
     await _select(hass, entity_id, "opt_out")
     mock_client.opt.assert_awaited_once_with(OptType.OPT_OUT, event_id="evt-simple")
     # The shown option follows the client's snapshot, not the request.
-    assert _get(hass, entity_id).state == "opt_in"
+    assert state_of(hass, entity_id).state == "opt_in"
     mock_client.emit_snapshot(
         replace(snapshot_active_and_pending(), events=(simple_event(opt=OptType.OPT_OUT), price_event()))
     )
     await hass.async_block_till_done()
-    assert _get(hass, entity_id).state == "opt_out"
+    assert state_of(hass, entity_id).state == "opt_out"
 
 
 async def test_selecting_opts_in_to_the_next_event(
@@ -145,7 +140,7 @@ async def test_selecting_opts_in_to_the_next_event(
     sooner = price_event(event_id="evt-sooner", opt=OptType.OPT_OUT)
     snapshot = VenSnapshot(registration=REGISTRATION, connection=ONLINE, events=(later, sooner))
     entity_id = await _setup(hass, mock_config_entry, mock_client, snapshot)
-    assert _get(hass, entity_id).state == "opt_out"
+    assert state_of(hass, entity_id).state == "opt_out"
     await _select(hass, entity_id, "opt_in")
     mock_client.opt.assert_awaited_once_with(OptType.OPT_IN, event_id="evt-sooner")
 
@@ -190,4 +185,4 @@ async def test_library_errors_become_translated_errors(
     assert exc_info.value.translation_key == key
     assert exc_info.value.translation_placeholders == placeholders
     assert exc_info.value.__cause__ is error
-    assert _get(hass, entity_id).state == "opt_in"
+    assert state_of(hass, entity_id).state == "opt_in"
