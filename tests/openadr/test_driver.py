@@ -25,6 +25,7 @@ from custom_components.openadr_ven.openadr.models import (
     CreateOpt,
     CreatePartyRegistration,
     CreateReport,
+    OadrResponse,
     Poll,
     QueryRegistration,
     RegisteredReport,
@@ -478,4 +479,38 @@ async def test_unexpected_error_does_not_end_the_loop(caplog: pytest.LogCaptureF
     assert len(errors) == 1
     assert "Unexpected error in the VEN loop" in errors[0].getMessage()
     assert errors[0].exc_info is not None
+    await finish(client, task, clock)
+
+
+async def test_notifications_and_snapshot_agree_when_an_exchange_crosses_a_boundary() -> None:
+    """An event starts while a reply is being handled (decoding a large answer takes time): the
+    snapshot that first shows it active must come with its event_started notification, not before."""
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    start_at = T0 + POLL + timedelta(seconds=5)
+    vtn.events = [event(start=start_at)]
+    real_decode = vtn.decode
+
+    def slow_decode(data: bytes) -> Any:
+        reply = real_decode(data)
+        if isinstance(reply, OadrResponse) and clock.now() < start_at:
+            clock.set(start_at + timedelta(seconds=1))  # decoding took us past the start
+        return reply
+
+    client = VenClient(
+        config(),
+        vtn,
+        MemoryStorage(),
+        clock=clock,
+        rng=random.Random(7),
+        encode=vtn.encode,
+        decode=slow_decode,
+        backoff=Backoff(jitter=0.0),
+    )
+    seen: list[tuple[str, Any]] = []
+    client.add_notification_listener(lambda n: seen.append(("note", n.kind.value)))
+    client.add_listener(lambda s: seen.append(("snap", [e.status.value for e in s.events])))
+    task = await start(client, clock)
+    await clock.advance(POLL.total_seconds() * 1.1)
+    first_active = next(i for i, (kind, value) in enumerate(seen) if kind == "snap" and "active" in value)
+    assert ("note", "event_started") in seen[:first_active]
     await finish(client, task, clock)

@@ -335,6 +335,9 @@ class VenClient:
         self._saved_revision, self._saved_sample_at, self._saved_at = revision, newest, now
 
     def _publish(self, now: datetime) -> None:
+        # Bring event status up to ``now`` first, so the notifications (event started/ended) and the
+        # snapshot describe the same instant even when an exchange took the clock past a boundary.
+        self._engine.tick(now)
         for note in self._engine.take_notifications():
             for note_cb in list(self._note_listeners):
                 try:
