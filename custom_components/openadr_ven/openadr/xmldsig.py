@@ -71,6 +71,8 @@ _X509_CERTIFICATE = f"{{{NS_DS}}}X509Certificate"
 #: KeyInfo children that carry no key (a key value next to the certificate is an ambiguity).
 _KEY_INFO_NAMES = frozenset({f"{{{NS_DS}}}KeyName", _X509_DATA})
 _ID_NAMES = ("Id", "ID", "id")
+_SIGNATURE_HEAD = (_SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO)
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
 #: The attributes the XML-DSig schema allows on the elements this check reads (anything else is
 #: refused, as a schema-validating verifier would).
 _ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -190,21 +192,23 @@ def _invalid(what: str) -> SignatureError:
     return SignatureError(f"invalid XML signature: {what}")
 
 
-def _elements(parent: Any) -> list[Any]:
-    """Element children (comments and processing instructions skipped)."""
-    return [c for c in parent if isinstance(c.tag, str)]
+def _kids(parent: Any) -> list[tuple[Any, str]]:
+    """Element children with their tag, read once (lxml builds a new tag string on every read);
+    comments and processing instructions skipped."""
+    return [(c, tag) for c in parent if isinstance(tag := c.tag, str)]
 
 
-def _check_attributes(elements: list[Any]) -> None:
-    for element in elements:
-        names = element.keys()
-        if names and not _ALLOWED_ATTRIBUTES.get(element.tag, frozenset()).issuperset(names):
-            raise _invalid(f"unexpected attribute on {element.tag.rpartition('}')[2]}: {names}")
+def _check_attributes(element: Any, tag: str) -> None:
+    names = element.keys()
+    if names and not _ALLOWED_ATTRIBUTES.get(tag, _NO_ATTRIBUTES).issuperset(names):
+        raise _invalid(f"unexpected attribute on {tag.rpartition('}')[2]}: {names}")
 
 
 def _b64(text: str | None, what: str) -> bytes:
     try:
-        return base64.b64decode(text or "")  # lenient like signxml: whitespace and line breaks
+        # Lenient like signxml: whitespace and line breaks (what base64.b64decode does, without
+        # its wrapper).
+        return binascii.a2b_base64(text or "")
     except (binascii.Error, ValueError) as err:
         raise _invalid(f"{what} is not base64") from err
 
@@ -221,46 +225,50 @@ def read_signature(
     if [c.tag for c in children] != [SIGNATURE, SIGNED_OBJECT]:
         raise SignatureError("oadrPayload must hold exactly ds:Signature then oadrSignedObject")
     signature, signed_object = children
-    parts = _elements(signature)
-    tags = [c.tag for c in parts]
-    if tags[:3] != [_SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO]:
+    parts = _kids(signature)
+    if len(parts) < 3 or (parts[0][1], parts[1][1], parts[2][1]) != _SIGNATURE_HEAD:
         raise _invalid("ds:Signature must hold SignedInfo, SignatureValue, KeyInfo, then ds:Object")
-    if any(tag != _DS_OBJECT for tag in tags[3:]):
+    if any(tag != _DS_OBJECT for _, tag in parts[3:]):
         raise _invalid("unexpected element in ds:Signature")
-    signed_info, signature_value, key_info = parts[:3]
-    _check_attributes([signature, *parts])
+    _check_attributes(signature, SIGNATURE)
+    for element, tag in parts:
+        _check_attributes(element, tag)
+    signed_info, signature_value, key_info = parts[0][0], parts[1][0], parts[2][0]
 
-    info = _elements(signed_info)
-    if len(info) < 3 or info[0].tag != _C14N_METHOD or info[1].tag != _SIGNATURE_METHOD:
+    info = _kids(signed_info)
+    if len(info) < 3 or info[0][1] != _C14N_METHOD or info[1][1] != _SIGNATURE_METHOD:
         raise _invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod, Reference")
-    _check_attributes(info)
-    c14n = info[0].get("Algorithm")
-    if c14n not in (C14N, C14N_WITH_COMMENTS) or _elements(info[0]):
+    for element, tag in info:
+        _check_attributes(element, tag)
+    c14n_method, signature_method = info[0][0], info[1][0]
+    c14n = c14n_method.get("Algorithm")
+    if c14n not in (C14N, C14N_WITH_COMMENTS) or _kids(c14n_method):
         raise _invalid(f"canonicalization {c14n!r} is not allowed (R514)")
-    method = info[1].get("Algorithm") or ""
-    if method not in algorithms.signature or _elements(info[1]):
+    method = signature_method.get("Algorithm") or ""
+    if method not in algorithms.signature or _kids(signature_method):
         raise _invalid(f"signature method {method!r} is not allowed (R514)")
     signed_info_c14n = etree.tostring(
         signed_info, method="c14n", exclusive=False, with_comments=c14n == C14N_WITH_COMMENTS
     )
     if strip_comments:
         etree.strip_elements(root, etree.Comment, with_tail=False)
-    references = tuple(_reference(ref, algorithms) for ref in info[2:])
+    references = tuple(_reference(ref, tag, algorithms) for ref, tag in info[2:])
     if len(references) != 2:
         raise _invalid(f"expected 2 references (signed object and ReplayProtect), found {len(references)}")
     if references[0][0] == references[1][0]:
         raise _invalid("two references to the same element")
 
-    items = _elements(key_info)
-    if not items or any(c.tag not in _KEY_INFO_NAMES for c in items):
+    items = _kids(key_info)
+    if not items or any(tag not in _KEY_INFO_NAMES for _, tag in items):
         raise _invalid("KeyInfo must hold the X.509 certificate only (no key value)")
-    _check_attributes(items)
     certificate = None
-    for data in items:
-        if data.tag == _X509_DATA:
+    for element, tag in items:
+        _check_attributes(element, tag)
+    for data, tag in items:
+        if tag == _X509_DATA:
             for c in data:
                 if c.tag == _X509_CERTIFICATE:
-                    _check_attributes([c])
+                    _check_attributes(c, _X509_CERTIFICATE)
                     certificate = c
                     break
             break
@@ -277,28 +285,31 @@ def read_signature(
     )
 
 
-def _reference(ref: Any, algorithms: Algorithms) -> tuple[str, str, bytes]:
-    if ref.tag != _REFERENCE:
+def _reference(ref: Any, tag: str, algorithms: Algorithms) -> tuple[str, str, bytes]:
+    if tag != _REFERENCE:
         raise _invalid("SignedInfo may only hold references after SignatureMethod")
     uri = ref.get("URI") or ""
     if not uri.startswith("#") or len(uri) < 2:
         raise _invalid(f"unsupported signature reference {uri!r}")
-    parts = _elements(ref)
-    _check_attributes(parts)
-    if parts and parts[0].tag == _TRANSFORMS:
-        transforms = _elements(parts[0])
-        _check_attributes(transforms)
-        if len(transforms) != 1 or transforms[0].tag != _TRANSFORM or _elements(transforms[0]):
+    parts = _kids(ref)
+    for element, child_tag in parts:
+        _check_attributes(element, child_tag)
+    if parts and parts[0][1] == _TRANSFORMS:
+        transforms = _kids(parts[0][0])
+        for element, child_tag in transforms:
+            _check_attributes(element, child_tag)
+        if len(transforms) != 1 or transforms[0][1] != _TRANSFORM or _kids(transforms[0][0]):
             raise _invalid(f"reference {uri}: only the c14n 1.0 transform is allowed")
-        if transforms[0].get("Algorithm") != C14N:
-            raise _invalid(f"reference {uri}: transform {transforms[0].get('Algorithm')!r} is not allowed")
+        algorithm = transforms[0][0].get("Algorithm")
+        if algorithm != C14N:
+            raise _invalid(f"reference {uri}: transform {algorithm!r} is not allowed")
         parts = parts[1:]
-    if [c.tag for c in parts] != [_DIGEST_METHOD, _DIGEST_VALUE]:
+    if len(parts) != 2 or parts[0][1] != _DIGEST_METHOD or parts[1][1] != _DIGEST_VALUE:
         raise _invalid(f"reference {uri} must hold DigestMethod and DigestValue")
-    digest = parts[0].get("Algorithm") or ""
+    digest = parts[0][0].get("Algorithm") or ""
     if digest not in algorithms.digest:
         raise _invalid(f"digest method {digest!r} is not allowed (R514)")
-    return uri, digest, _b64(parts[1].text, "DigestValue")
+    return uri, digest, _b64(parts[1][0].text, "DigestValue")
 
 
 def check_signature_value(parts: SignatureParts, signer: SignerCertificate, algorithms: Algorithms) -> None:
