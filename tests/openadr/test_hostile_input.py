@@ -18,7 +18,7 @@ from custom_components.openadr_ven.openadr.errors import (
 from custom_components.openadr_ven.openadr.models import DistributeEvent, InvalidEvent
 from custom_components.openadr_ven.openadr.payloads import build, build_element, parse, parse_element
 from custom_components.openadr_ven.openadr.payloads import namespaces as ns
-from custom_components.openadr_ven.openadr.payloads.parse import _PARSER
+from custom_components.openadr_ven.openadr.payloads.parse import _PARSER, declares_dtd
 from tests.openadr import samples
 
 NS = ns.NSMAP
@@ -422,3 +422,28 @@ def test_signature_before_signed_object_is_skipped() -> None:
     root = build_element(samples.POLL)
     root.insert(0, etree.Element("{http://www.w3.org/2000/09/xmldsig#}Signature"))
     assert parse_element(root) == samples.POLL
+
+
+@pytest.mark.parametrize(
+    ("prolog", "shortcut"),
+    [
+        (b"", True),
+        (b"<?xml version='1.0' encoding='UTF-8'?>\n", True),
+        (b"<?xml version='1.0'?><?pi x?>\n", True),
+        (b"<?xml version='1.0'?><?pi <a> ?>\n", True),  # a "<" inside a PI is no root tag
+        (b"<?xml version='1.0'?><!-- <a> -->\n", False),  # a comment: the whole document is scanned
+        (b"\xef\xbb\xbf<?xml version='1.0'?>\n", False),  # a BOM: scanned whole
+        (b"junk<?xml version='1.0'?>\n", False),  # text in the prolog: scanned whole
+    ],
+)
+def test_doctype_after_any_prolog_is_refused_before_parsing(prolog: bytes, shortcut: bool) -> None:
+    """The prolog shortcut of the DTD check never lets a DOCTYPE through, wherever it sits."""
+    doctype = b'<!DOCTYPE x [<!ENTITY e "v">]>'
+    document = prolog + doctype + b"<oadrPayload/>"
+    assert declares_dtd(document)
+    with pytest.raises(HostileInputError, match="DTD"):
+        parse(document)
+    assert declares_dtd(doctype + prolog + b"<oadrPayload/>")
+    # Only a prolog of PIs and white space before the root start tag skips the full scan, which
+    # would also refuse the harmless "<!DOCTYPE" text of this CDATA section.
+    assert declares_dtd(prolog + b"<oadrPayload><![CDATA[<!DOCTYPE]]></oadrPayload>") is not shortcut

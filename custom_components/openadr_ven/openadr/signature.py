@@ -50,6 +50,7 @@ from signxml.exceptions import SignXMLException
 from . import xmldsig
 from .clock import Clock, SystemClock
 from .errors import CertificateError, SignatureError
+from .payloads.parse import declares_dtd
 from .security import fingerprints_equal, is_valid_fingerprint, load_certificate_info
 from .xmldsig import NS_DS, NS_DSP, NS_OADR
 
@@ -245,7 +246,7 @@ class XmlVerifier:
     def _parse(self, data: bytes) -> Any:
         if len(data) > self._max_bytes:
             raise SignatureError(f"payload of {len(data)} bytes exceeds the {self._max_bytes}-byte limit")
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        if declares_dtd(data):
             raise SignatureError("a DOCTYPE is not allowed in an OpenADR payload")
         try:
             root = etree.fromstring(data, _PARSER)

@@ -448,6 +448,36 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> IncomingMessage
     return parse_element(parse_xml(data, max_bytes=max_bytes))
 
 
+_NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_:")
+
+
+def declares_dtd(raw: bytes) -> bool:
+    """Whether ``raw`` may hold a DOCTYPE or entity declaration (refused before parsing).
+
+    XML allows a DOCTYPE only in the prolog, before the root start tag (XML 1.0 §2.8; one later
+    is not well-formed), and entity declarations only inside it. So a document whose prolog
+    holds processing instructions only (the XML declaration) and whose root starts with an ASCII
+    name is checked on its first bytes; any other prolog (comments, "<!", other encodings) is
+    scanned whole, as before.
+    """
+    pos = 0
+    while True:
+        start = raw.find(b"<", pos)
+        if start < 0 or start + 1 >= len(raw) or raw[pos:start].strip(b" \t\r\n"):
+            break  # no tag, or text in the prolog: not well-formed, scanned whole anyway
+        marker = raw[start + 1]
+        if marker == 0x3F:  # "<?": skip the whole processing instruction
+            end = raw.find(b"?>", start + 2)
+            if end < 0:
+                break
+            pos = end + 2
+        elif marker in _NAME_START:
+            return False  # the root start tag, after PIs and white space only
+        else:
+            break
+    return b"<!DOCTYPE" in raw or b"<!ENTITY" in raw
+
+
 def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """The hardened lxml parse alone (also used before signature verification)."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -458,7 +488,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if not size:
         raise HostileInputError("empty payload")
     raw = bytes(data)
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+    if declares_dtd(raw):
         raise HostileInputError("DTDs and entity declarations are refused")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:64]:
         raise HostileInputError("payload is not UTF-8")
