@@ -276,9 +276,10 @@ def parse_event(oadr_event: etree._Element) -> Event:
     ei_event: etree._Element | None = None
     required = ResponseRequired.ALWAYS
     for c in oadr_event:
-        if c.tag == ns.EI_EVENT:
+        tag = c.tag  # read once: lxml builds a new string on every read
+        if tag == ns.EI_EVENT:
             ei_event = c
-        elif c.tag == ns.O_RESPONSE_REQUIRED:
+        elif tag == ns.O_RESPONSE_REQUIRED:
             required = _response_required(c)
     if ei_event is None:
         raise missing(_P_EVENT + "/eiEvent")
@@ -295,9 +296,10 @@ def parse_event(oadr_event: etree._Element) -> Event:
             period = _active_period(c)
         elif tag == ns.EI_EVENT_SIGNALS:
             for s in c:
-                if s.tag == ns.EI_EVENT_SIGNAL:
+                signal_tag = s.tag
+                if signal_tag == ns.EI_EVENT_SIGNAL:
                     signals.append(_signal(s))
-                elif s.tag == ns.EI_EVENT_BASELINE:
+                elif signal_tag == ns.EI_EVENT_BASELINE:
                     baseline = _baseline(s)
         elif tag == ns.EI_TARGET:
             event_target = target(c)
