@@ -64,8 +64,22 @@ def test_int_enum_kept() -> None:
         {"__dt": "yesterday"},
         {"no": "tag"},
         {"__t": "Response", "unknown_field": 1},
+        {"__d": {"k": 1}},  # no mapping tag: no model holds a dict
+        {"__td": "ten"},
     ],
 )
 def test_tampered_or_unknown_data_is_refused(data: dict[str, Any]) -> None:
     with pytest.raises(CodecError):
         decode(data)
+
+
+@pytest.mark.parametrize(("data", "kind"), [(b"raw", "bytes"), ([1, {2, 3}], "set"), (1j, "complex")])
+def test_non_json_values_are_refused_by_decode(data: Any, kind: str) -> None:
+    with pytest.raises(CodecError, match=f"unexpected {kind}"):
+        decode(data)
+
+
+@pytest.mark.parametrize(("value", "kind"), [({"k": 1}, "dict"), ({1, 2}, "set"), (b"x", "bytes")])
+def test_values_outside_the_models_are_not_encoded(value: Any, kind: str) -> None:
+    with pytest.raises(TypeError, match=f"cannot encode {kind}"):
+        encode(value)

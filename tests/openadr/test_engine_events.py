@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from custom_components.openadr_ven.openadr.engine import VenEngine
+from custom_components.openadr_ven.openadr.engine.events import MAX_EVENTS, prune
+from custom_components.openadr_ven.openadr.engine.timing import EventRecord
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType, ResponseRequired
 from custom_components.openadr_ven.openadr.models import (
     CreatedEvent,
@@ -407,3 +409,106 @@ def test_market_context_constant_is_used() -> None:
     engine = registered_engine()
     answers(engine, distribute(event()))
     assert engine.snapshot(T0).events[0].market_context == MC
+
+
+# --- coverage of the remaining processing-table branches (§2.6) -----------------------------
+
+
+def test_r48_known_event_modified_into_an_invalid_one_is_cancelled_now() -> None:
+    engine = registered_engine()
+    only_response(answers(engine, distribute(event(start=T0))))
+    engine.take_notifications()
+    now = T0 + timedelta(minutes=5)
+    bad = event(mod=1, start=T0, target=Target(resource_ids=("elsewhere",)))
+    created = answers(engine, distribute(bad, request_id="REQ_2"), now)
+    assert created[0].event_responses == (
+        EventResponse("ev1", 1, OptType.OPT_OUT, 462, "eiTarget does not match this VEN", "REQ_2"),
+    )
+    record = engine.events["ev1"]
+    assert record.cancelled
+    assert record.cancel_end == now  # stops at once, no randomization for a refused event
+    notes = engine.take_notifications()
+    assert [n.kind for n in notes] == [
+        NotificationKind.EVENT_CANCELLED,
+        NotificationKind.SIGNAL_CHANGED,  # the active event stops driving its signal
+        NotificationKind.EVENT_ENDED,
+    ]
+
+
+def test_r61_completed_event_absent_from_distribute_is_not_cancelled() -> None:
+    engine = registered_engine()
+    answers(engine, distribute(event(start=T0)))  # 30 minutes long
+    engine.take_notifications()
+    later = T0 + timedelta(hours=1)
+    engine.tick(later)
+    engine.take_notifications()
+    answers(engine, distribute(), later)
+    assert not engine.events["ev1"].cancelled
+    assert engine.events["ev1"].cancel_end is None
+    kinds = [n.kind for n in engine.take_notifications()]
+    assert NotificationKind.EVENT_CANCELLED not in kinds
+    assert engine.snapshot(later).events[0].status is EventStatus.COMPLETED
+
+
+def test_prune_caps_the_store_dropping_finished_events_oldest_first() -> None:
+    now = T0
+
+    def rec(eid: str, start: object) -> EventRecord:
+        return EventRecord(event(eid, start=start), "r", timedelta(0), OptType.OPT_IN)  # type: ignore[arg-type]
+
+    records = {f"f{i}": rec(f"f{i}", T0 - timedelta(hours=3, minutes=i)) for i in range(3)}
+    records |= {f"a{i}": rec(f"a{i}", T0 + timedelta(minutes=i)) for i in range(MAX_EVENTS - 1)}
+    kept = prune(records, now)
+    assert len(kept) == MAX_EVENTS
+    # The two oldest finished events go; the newest finished one and every pending one stay.
+    assert "f2" not in kept
+    assert "f1" not in kept
+    assert "f0" in kept
+    assert all(f"a{i}" in kept for i in range(MAX_EVENTS - 1))
+
+
+@pytest.mark.parametrize(
+    ("cfg", "target"),
+    [
+        ({"party_id": "P1"}, Target(party_ids=("P1",))),  # R22
+        ({"group_ids": ("g1", "g2")}, Target(group_ids=("g2",))),  # R22
+    ],
+)
+def test_r22_party_and_group_targets_match(cfg: dict[str, object], target: Target) -> None:
+    engine = registered_engine(config(**cfg))
+    response = only_response(answers(engine, distribute(event(target=target))))
+    assert (response.code, response.opt_type) == (200, OptType.OPT_IN)
+
+
+@pytest.mark.parametrize(
+    ("cfg", "sig_target"),
+    [
+        ({}, Target(end_device_assets=("Pool_Pump",))),  # no device classes: the home resolves every mrid
+        ({"end_device_assets": ("Water_Heater",)}, Target(ven_ids=(VEN,))),  # names us, no mrid
+    ],
+)
+def test_r111_signal_targets_that_resolve(cfg: dict[str, object], sig_target: Target) -> None:
+    engine = registered_engine(config(**cfg))
+    sig = signal("SIMPLE", "level", target=sig_target)
+    response = only_response(answers(engine, distribute(event(signals=(sig,)))))
+    assert (response.code, response.opt_type) == (200, OptType.OPT_IN)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_signal_value_is_invalid_data(bad: float) -> None:
+    engine = registered_engine()
+    sig = signal("LOAD_DISPATCH", "delta", (1.0, bad))
+    response = only_response(answers(engine, distribute(event(signals=(sig,)))))
+    assert (response.code, response.opt_type) == (454, OptType.OPT_OUT)
+
+
+def test_r33_event_without_signal_is_a_compliance_error() -> None:
+    engine = registered_engine()
+    empty = event(signals=(), duration=timedelta(minutes=30))
+    response = only_response(answers(engine, distribute(empty)))
+    assert (response.code, response.opt_type, response.description) == (
+        459,
+        OptType.OPT_OUT,
+        "event has no signal",
+    )
+    assert "ev1" not in engine.events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from custom_components.openadr_ven.openadr.models import (
     RequestReregistration,
     Response,
 )
-from custom_components.openadr_ven.openadr.state import NotificationKind
+from custom_components.openadr_ven.openadr.state import ErrorKind, NotificationKind
 from tests.openadr.enginekit import (
     OK,
     POLL,
@@ -231,3 +232,17 @@ def test_commands_need_registration() -> None:
     engine = VenEngine(config(), rng=random.Random(2))
     with pytest.raises(NotRegisteredError):
         engine.request_events()
+
+
+def test_r403_created_registration_without_registration_id_is_refused_and_retried() -> None:
+    engine = VenEngine(config(), rng=random.Random(1))
+    reply = replace(created_registration(), registration_id=None)
+    deliver(engine, reply, T0)
+    assert engine.registration is None
+    assert engine.connection.last_error_kind is ErrorKind.VTN
+    assert engine.connection.last_error is not None
+    assert engine.connection.last_error == "VTN error 459: registration without venID/registrationID"
+    assert engine.next_message(T0 + timedelta(minutes=1)) is None
+    retry = engine.next_message(T0 + timedelta(minutes=5))
+    assert retry is not None
+    assert isinstance(retry.message, CreatePartyRegistration)

@@ -65,10 +65,6 @@ def encode(value: Any) -> Any:
         return out
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise TypeError("only str keys are JSON-compatible")
-        return {"__d": {k: encode(v) for k, v in value.items()}}
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -87,8 +83,6 @@ def decode(data: Any) -> Any:
             return timedelta(seconds=data["__td"])
         if "__e" in data:
             return _ENUMS[data["__e"]](data["v"])
-        if "__d" in data:
-            return {k: decode(v) for k, v in data["__d"].items()}
         if "__t" in data:
             cls = _CLASSES[data["__t"]]
             kwargs = {k: decode(v) for k, v in data.items() if k != "__t"}

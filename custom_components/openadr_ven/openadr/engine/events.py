@@ -37,9 +37,10 @@ def draw_offset(rng: random.Random, start_after: timedelta | None) -> timedelta:
 
 
 def cancel_record(record: EventRecord, now: datetime, rng: random.Random) -> EventRecord:
-    """Explicit or implicit cancellation: stop now, or at a random point in [0, startafter] (R65)."""
-    if record.cancelled:
-        return record
+    """Explicit or implicit cancellation: stop now, or at a random point in [0, startafter] (R65).
+
+    Callers pass only records not yet cancelled (a second cancel must not redraw the end).
+    """
     end = now + draw_offset(rng, record.event.active_period.start_after)
     return replace(record, cancelled=True, cancel_end=end)
 
