@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from oadr_xsd import assert_valid
 from openleadr import messaging
 from signxml import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod, XMLSigner
 
+from custom_components.openadr_ven.openadr import signature as signature_module
 from custom_components.openadr_ven.openadr.clock import FakeClock
 from custom_components.openadr_ven.openadr.errors import CertificateError, SignatureError
 from custom_components.openadr_ven.openadr.models import Poll
@@ -451,3 +452,124 @@ def test_signing_certificate_is_parsed_once(pki: Pki, clock: FakeClock) -> None:
     verifier.verify(signer.sign(_unsigned()))
     assert len(cached) == 1
     assert dict(verifier._certificates._items) == cached  # the same entry, not re-read
+
+
+# --------------------------------------------------------------------------- remaining edges
+
+
+def _signed_with_replay(pki: Pki, timestamp: str, nonce: str) -> bytes:
+    """A correctly signed payload whose ReplayProtect carries exactly these texts."""
+    root = _unsigned()
+    signer = XMLSigner(
+        method=SignatureConstructionMethod.detached,
+        signature_algorithm=SignatureMethod.RSA_SHA256,
+        c14n_algorithm=C14N,
+    )
+    signer.namespaces = {"ds": NS_DS, "oadr": NS_OADR}
+    replay = etree.Element(f"{{{NS_DSP}}}ReplayProtect", nsmap={"dsp": NS_DSP})
+    etree.SubElement(replay, f"{{{NS_DSP}}}timestamp").text = timestamp
+    etree.SubElement(replay, f"{{{NS_DSP}}}nonce").text = nonce
+    root.insert(
+        0,
+        signer.sign(
+            root,
+            key=pki.client.key_pem,
+            cert=pki.client.cert_pem.decode(),
+            reference_uri="#oadrSignedObject",
+            signature_properties=replay,
+        ),
+    )
+    return bytes(etree.tostring(root))
+
+
+def test_replay_protect_timestamp_with_offset_and_nanoseconds_is_read_exactly(
+    pki: Pki, clock: FakeClock
+) -> None:
+    """xs:dateTime with a numeric offset and 9 fraction digits (R514): compared in UTC."""
+    local = clock.now().astimezone(timezone(timedelta(hours=2)))
+    text = local.strftime("%Y-%m-%dT%H:%M:%S.%f") + "999+02:00"
+    verifier = _verifier(pki.client, clock, max_clock_skew=timedelta(milliseconds=1))
+    assert verifier.verify(_signed_with_replay(pki, text, "n-offset")) is not None
+    # The same wall-clock text read as UTC would be two hours away.
+    shifted = local.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    with pytest.raises(SignatureError, match="away from our clock"):
+        verifier.verify(_signed_with_replay(pki, shifted, "n-utc"))
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "nonce", "match"),
+    [
+        ("2026-01-01T12:00:00", "n1", "is not a dateTime"),  # no time zone
+        ("yesterday", "n2", "is not a dateTime"),
+        ("2026-01-01T12:00:00Z", "  ", "needs a timestamp and a nonce"),
+        ("", "n3", "needs a timestamp and a nonce"),
+    ],
+)
+def test_malformed_replay_protect_is_refused(
+    pki: Pki, clock: FakeClock, timestamp: str, nonce: str, match: str
+) -> None:
+    with pytest.raises(SignatureError, match=match):
+        _verifier(pki.client, clock).verify(_signed_with_replay(pki, timestamp, nonce))
+
+
+def test_stale_nonces_are_forgotten_after_twice_the_window(pki: Pki, clock: FakeClock) -> None:
+    signer = _signer(pki.client, clock, ["a", "b", "a"])
+    verifier = _verifier(pki.client, clock, max_clock_skew=timedelta(minutes=5))
+    verifier.verify(signer.sign(_unsigned()))
+    clock.set(clock.now() + timedelta(minutes=10, seconds=1))
+    verifier.verify(signer.sign(_unsigned()))  # "a" is now older than 2 x 5 min: dropped
+    verifier.verify(signer.sign(_unsigned()))  # so a fresh payload may reuse it
+
+
+def test_replayed_nonce_within_twice_the_window_is_still_refused(pki: Pki, clock: FakeClock) -> None:
+    signer = _signer(pki.client, clock, ["a", "a"])
+    verifier = _verifier(pki.client, clock, max_clock_skew=timedelta(minutes=5))
+    verifier.verify(signer.sign(_unsigned()))
+    clock.set(clock.now() + timedelta(minutes=9))
+    with pytest.raises(SignatureError, match="replayed"):
+        verifier.verify(signer.sign(_unsigned()))
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_signer_needs_exactly_one_signed_object(pki: Pki, clock: FakeClock, count: int) -> None:
+    root = _unsigned()
+    signed = root.find("oadr:oadrSignedObject", DS)
+    if count == 0:
+        root.remove(signed)
+    else:
+        copy = etree.fromstring(etree.tostring(signed))
+        root.append(copy)
+    with pytest.raises(SignatureError, match="exactly one oadrSignedObject"):
+        _signer(pki.client, clock).sign(root)
+
+
+def test_signed_object_without_id_gets_the_default_id(pki: Pki, clock: FakeClock) -> None:
+    root = _unsigned()
+    signed = root.find("oadr:oadrSignedObject", DS)
+    del signed.attrib[f"{{{NS_OADR}}}Id"]
+    data = _signer(pki.client, clock).sign(root)
+    out = etree.fromstring(data)
+    assert out.find("oadr:oadrSignedObject", DS).get(f"{{{NS_OADR}}}Id") == "oadrSignedObject"
+    reference = out.find("ds:Signature/ds:SignedInfo/ds:Reference", DS)
+    assert reference.get("URI") == "#oadrSignedObject"
+    assert _verifier(pki.client, clock).verify(data) is not None
+
+
+def test_nonce_cache_must_be_positive(pki: Pki) -> None:
+    with pytest.raises(ValueError, match="nonce_cache_size must be positive"):
+        XmlVerifier([fingerprint(pki.client.cert_pem)], nonce_cache_size=0)
+
+
+@pytest.mark.parametrize("error", [ValueError("bad input"), TypeError("bad type"), etree.LxmlError("odd")])
+def test_any_parser_failure_becomes_a_signature_error(
+    pki: Pki, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """Whatever lxml raises besides XMLSyntaxError, verify() raises only SignatureError."""
+
+    def broken(*_args: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(signature_module.etree, "fromstring", broken)
+    with pytest.raises(SignatureError, match="unparseable payload") as info:
+        _verifier(pki.client, clock).verify(b"<oadr:oadrPayload/>")
+    assert info.value.__cause__ is error
