@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
+from cryptography.x509.oid import NameOID
 from lxml import etree
 from oadr_xsd import assert_valid
 from openleadr import messaging
@@ -29,6 +31,7 @@ from custom_components.openadr_ven.openadr.signature import (
     XmlSigner,
     XmlVerifier,
 )
+from custom_components.openadr_ven.openadr.xmldsig import CertificateCache
 from tests.certs import CertPair, Pki, make_pki
 
 DS = {"ds": NS_DS, "dsp": NS_DSP, "oadr": NS_OADR}
@@ -573,3 +576,186 @@ def test_any_parser_failure_becomes_a_signature_error(
     with pytest.raises(SignatureError, match="unparseable payload") as info:
         _verifier(pki.client, clock).verify(b"<oadr:oadrPayload/>")
     assert info.value.__cause__ is error
+
+
+# --------------------------------------------------------------------------- xmldsig.py edges
+
+SIG = "ds:Signature"
+SIGNED_INFO = "ds:Signature/ds:SignedInfo"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+
+def _resign(root: Any, pair: CertPair) -> bytes:
+    """Recompute SignatureValue after an edit of SignedInfo, so only the edit is under test."""
+    signed_info = etree.tostring(root.find(SIGNED_INFO, DS), method="c14n", exclusive=False)
+    key = pair.key
+    if isinstance(key, rsa.RSAPrivateKey):
+        value = key.sign(signed_info, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        r, s = utils.decode_dss_signature(key.sign(signed_info, ec.ECDSA(hashes.SHA256())))
+        size = (key.curve.key_size + 7) // 8
+        value = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    root.find(f"{SIG}/ds:SignatureValue", DS).text = base64.b64encode(value).decode()
+    return bytes(etree.tostring(root))
+
+
+def _signed_tree(pki: Pki, clock: FakeClock, pair: CertPair | None = None) -> Any:
+    return etree.fromstring(_signer(pair or pki.client, clock).sign(_unsigned()))
+
+
+def _fingerprint_of_der(der: bytes) -> str:
+    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest()[-10:])
+
+
+def test_reference_without_transforms_uses_the_default_c14n(pki: Pki, clock: FakeClock) -> None:
+    """A same-document reference without ds:Transforms is digested with c14n 1.0 (XML-DSig 4.4.3.2)."""
+    root = _signed_tree(pki, clock)
+    for reference in root.findall(f"{SIGNED_INFO}/ds:Reference", DS):
+        reference.remove(reference.find("ds:Transforms", DS))
+    verified = _verifier(pki.client, clock).verify(_resign(root, pki.client))
+    assert parse_element(verified) == Poll(ven_id="ven-1")
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        ("extra-element", "SignedInfo may only hold references after SignatureMethod"),
+        ("empty-uri", "unsupported signature reference ''"),
+        ("external-uri", "unsupported signature reference 'http://example.com/x'"),
+        ("bare-hash", "unsupported signature reference '#'"),
+        ("dangling-uri", r"signature reference #nowhere does not resolve"),
+        ("outside-uri", r"signature reference #elsewhere points outside the signed payload"),
+    ],
+)
+def test_malformed_references_are_refused(pki: Pki, clock: FakeClock, edit: str, match: str) -> None:
+    root = _signed_tree(pki, clock)
+    signed_info = root.find(SIGNED_INFO, DS)
+    replay_ref = signed_info.findall("ds:Reference", DS)[1]
+    if edit == "extra-element":
+        etree.SubElement(signed_info, f"{{{NS_DS}}}KeyName").text = "x"
+    elif edit == "empty-uri":
+        replay_ref.set("URI", "")
+    elif edit == "external-uri":
+        replay_ref.set("URI", "http://example.com/x")
+    elif edit == "bare-hash":
+        replay_ref.set("URI", "#")
+    elif edit == "dangling-uri":
+        replay_ref.set("URI", "#nowhere")
+    else:  # an Id on the payload root: neither the signed object nor a ds:Object of the signature
+        root.set("Id", "elsewhere")
+        replay_ref.set("URI", "#elsewhere")
+    with pytest.raises(SignatureError, match=match):
+        _verifier(pki.client, clock).verify(_resign(root, pki.client))
+
+
+def test_signed_object_without_id_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = _signed_tree(pki, clock)
+    del root.find("oadr:oadrSignedObject", DS).attrib[f"{{{NS_OADR}}}Id"]
+    with pytest.raises(SignatureError, match="does not reference the oadrSignedObject"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+@pytest.mark.parametrize("path", ["ds:SignatureValue", "ds:SignedInfo/ds:Reference/ds:DigestValue"])
+def test_broken_base64_is_refused(pki: Pki, clock: FakeClock, path: str) -> None:
+    root = _signed_tree(pki, clock)
+    root.find(f"{SIG}/{path}", DS).text = "QUJD" + "A"  # 5 characters: not a base64 length
+    name = path.rpartition(":")[2]
+    with pytest.raises(SignatureError, match=f"invalid XML signature: {name} is not base64"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+def test_truncated_ecdsa_value_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = _signed_tree(pki, clock, pki.client_ec)
+    value = root.find(f"{SIG}/ds:SignatureValue", DS)
+    value.text = base64.b64encode(base64.b64decode(value.text)[:-1]).decode()
+    with pytest.raises(SignatureError, match="ECDSA SignatureValue of 63 bytes, expected 64"):
+        _verifier(pki.client_ec, clock).verify(etree.tostring(root))
+
+
+def test_rsa_method_with_an_ec_certificate_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = _signed_tree(pki, clock, pki.client_ec)
+    root.find(f"{SIGNED_INFO}/ds:SignatureMethod", DS).set("Algorithm", RSA_SHA256)
+    with pytest.raises(SignatureError, match="does not match the certificate's key type"):
+        _verifier(pki.client_ec, clock).verify(_resign(root, pki.client_ec))
+
+
+def test_key_name_without_x509_data_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = _signed_tree(pki, clock)
+    key_info = root.find(f"{SIG}/ds:KeyInfo", DS)
+    for child in list(key_info):
+        key_info.remove(child)
+    etree.SubElement(key_info, f"{{{NS_DS}}}KeyName").text = "vtn"
+    with pytest.raises(SignatureError, match=r"carries no X\.509 certificate"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+def test_x509_data_without_certificate_is_refused(pki: Pki, clock: FakeClock) -> None:
+    root = _signed_tree(pki, clock)
+    data = root.find(f"{SIG}/ds:KeyInfo/ds:X509Data", DS)
+    for child in list(data):
+        data.remove(child)
+    etree.SubElement(data, f"{{{NS_DS}}}X509SubjectName").text = "CN=vtn"
+    with pytest.raises(SignatureError, match=r"carries no X\.509 certificate"):
+        _verifier(pki.client, clock).verify(etree.tostring(root))
+
+
+def _with_certificate(pki: Pki, clock: FakeClock, der: bytes) -> bytes:
+    root = _signed_tree(pki, clock)
+    root.find(f"{SIG}/ds:KeyInfo/ds:X509Data/ds:X509Certificate", DS).text = base64.b64encode(der).decode()
+    return bytes(etree.tostring(root))
+
+
+def test_pinned_but_weak_or_foreign_key_certificates_are_refused(pki: Pki, clock: FakeClock) -> None:
+    """The pin matches, yet the certificate itself is unacceptable (R68): checked before any use."""
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ed25519 vtn")])
+    now = clock.now()
+    ed_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ed_key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(ed_key, None)
+    )
+    for der, match in [
+        (pki.client_weak_rsa.cert_der, "unacceptable signing certificate: .*"),
+        (ed_cert.public_bytes(serialization.Encoding.DER), "unacceptable signing certificate: .*RSA or ECC"),
+        (b"\x30\x03\x02\x01\x00", "unreadable signing certificate"),  # a DER SEQUENCE, not a certificate
+    ]:
+        verifier = XmlVerifier([_fingerprint_of_der(der)], clock=clock)
+        with pytest.raises(SignatureError, match=match):
+            verifier.verify(_with_certificate(pki, clock, der))
+
+
+def test_certificate_cache_drops_the_least_recently_used() -> None:
+    pems = [make_certificate_der(i) for i in range(3)]
+    cache = CertificateCache(lambda _fp: True, size=2)
+    bodies = [base64.b64encode(der).decode() for der in pems]
+    first = cache.get(bodies[0])
+    second = cache.get(bodies[1])
+    assert cache.get(bodies[0]) is first  # a hit, and now the most recent
+    cache.get(bodies[2])  # evicts bodies[1], the least recently used
+    assert cache.get(bodies[0]) is first
+    again = cache.get(bodies[1])
+    assert again is not second  # read again
+    assert again == second
+
+
+def make_certificate_der(serial: int) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"vtn {serial}")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial + 1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.DER)
