@@ -12,8 +12,13 @@ import pytest
 
 from custom_components.openadr_ven.openadr.clock import FakeClock
 from custom_components.openadr_ven.openadr.driver import VenClient
-from custom_components.openadr_ven.openadr.enums import OptType, Service
-from custom_components.openadr_ven.openadr.errors import VTNConnectionError
+from custom_components.openadr_ven.openadr.engine.reports import SAMPLE_PERIOD
+from custom_components.openadr_ven.openadr.enums import DataQuality, OptType, Service
+from custom_components.openadr_ven.openadr.errors import (
+    UnexpectedPayloadError,
+    VTNConnectionError,
+    VTNResponseError,
+)
 from custom_components.openadr_ven.openadr.models import (
     CanceledOpt,
     CanceledPartyRegistration,
@@ -514,3 +519,227 @@ async def test_notifications_and_snapshot_agree_when_an_exchange_crosses_a_bound
     first_active = next(i for i, (kind, value) in enumerate(seen) if kind == "snap" and "active" in value)
     assert ("note", "event_started") in seen[:first_active]
     await finish(client, task, clock)
+
+
+# --------------------------------------------------------------------------- failure paths
+
+
+class ScriptedMeter:
+    """A MeterSource with history; ``broken`` makes reads raise, ``history`` what history returns."""
+
+    def __init__(self) -> None:
+        self.broken = False
+        self.history: list[tuple[datetime, float]] | Exception = []
+        self.history_calls: list[tuple[datetime, datetime, timedelta]] = []
+
+    def power_w(self) -> float | None:
+        if self.broken:
+            raise RuntimeError("meter entity gone")
+        return 800.0
+
+    def energy_wh(self) -> float | None:
+        return 4200.0
+
+    @property
+    def has_history(self) -> bool:
+        return True
+
+    async def energy_history(
+        self, start: datetime, end: datetime, step: timedelta
+    ) -> list[tuple[datetime, float]]:
+        self.history_calls.append((start, end, step))
+        if isinstance(self.history, Exception):
+            raise self.history
+        return self.history
+
+
+async def test_broken_meter_is_logged_and_sampled_as_unknown(caplog: pytest.LogCaptureFixture) -> None:
+    vtn, clock, meter = FakeVTN(), FakeClock(T0), ScriptedMeter()
+    client = make_client(vtn, clock, meter=meter)
+    task = await start(client, clock)
+    assert client.engine.to_dict()["samples"][-1]["power_w"] == 800.0
+    meter.broken = True
+    with caplog.at_level(logging.ERROR):
+        await clock.advance(SAMPLE_PERIOD.total_seconds() + 1)
+    assert "Meter read failed" in caplog.text
+    last = client.engine.to_dict()["samples"][-1]
+    assert (last["power_w"], last["energy_wh"]) == (None, None)  # unknown, not a stale reading
+    assert vtn.kinds()[-1] == "Poll"  # the loop went on
+    await finish(client, task, clock)
+
+
+def _history_request(rrid: str = "h1") -> CreateReport:
+    request = ReportRequest(
+        rrid,
+        "HISTORY_USAGE",
+        ZERO,
+        ZERO,
+        (SpecifierPayload("history_energy", "x-notApplicable"),),
+        T0 - timedelta(hours=3),
+        ZERO,
+    )
+    return CreateReport("cr1", (request,), VEN)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_history_usage_is_fetched_from_the_meter(caplog: pytest.LogCaptureFixture, fails: bool) -> None:
+    vtn, clock, meter = FakeVTN(), FakeClock(T0), ScriptedMeter()
+    points = [(T0 - timedelta(hours=h), 100.0 * h) for h in (3, 2, 1)]
+    meter.history = OSError("recorder unavailable") if fails else points
+    client = make_client(vtn, clock, meter=meter)
+    task = await start(client, clock)
+    vtn.queue.append(_history_request())
+    with caplog.at_level(logging.ERROR):
+        await clock.advance(POLL.total_seconds() + 1)
+    assert len(meter.history_calls) == 1
+    start_at, end_at, step = meter.history_calls[0]
+    assert (start_at, step) == (T0 - timedelta(hours=3), timedelta(hours=1))
+    assert T0 < end_at <= clock.now()  # up to the moment the request arrived (open-ended)
+    updates = [m for _, m in vtn.received if isinstance(m, UpdateReport)]
+    assert len(updates) == 1
+    report = updates[0].reports[0]
+    assert report.report_request_id == "h1"
+    if fails:
+        assert "Meter history failed" in caplog.text
+        # R318: one placeholder flagged Quality Bad, no invented readings.
+        assert [(iv.value, iv.data_quality) for iv in report.intervals] == [
+            (0.0, DataQuality.QUALITY_BAD_NON_SPECIFIC)
+        ]
+    else:
+        assert [(iv.start, iv.value) for iv in report.intervals] == sorted(points)
+    await finish(client, task, clock)
+
+
+async def test_unreadable_stored_state_starts_fresh(caplog: pytest.LogCaptureFixture) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    first = make_client(vtn, clock)
+    await first.register()
+    data = first.engine.to_dict()
+    assert data["registration"] is not None
+    data["registration"] = {"__t": "NoSuchClass"}  # a damaged or tampered store
+    snaps: list[Any] = []
+    client = make_client(vtn, clock, MemoryStorage(data))
+    client.add_listener(snaps.append)
+    with caplog.at_level(logging.WARNING):
+        await client.load()
+    assert "Stored VEN state unreadable, starting fresh" in caplog.text
+    assert client.engine.registration is None
+    assert client.snapshot.registration is None
+    task = await start(client, clock)
+    assert vtn.kinds()[-3:] == ["CreatePartyRegistration", "RegisterReport", "RequestEvent"]  # registers anew
+    await finish(client, task, clock)
+
+
+class FlakyStorage(MemoryStorage):
+    """Fails the next ``failures`` saves."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def save(self, data: dict[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk full")
+        await super().save(data)
+
+
+async def test_failed_save_is_logged_and_retried_at_the_next_change(caplog: pytest.LogCaptureFixture) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    storage = FlakyStorage(failures=100)
+    client = make_client(vtn, clock, storage)
+    with caplog.at_level(logging.ERROR):
+        await client.register()
+    assert "Saving VEN state failed" in caplog.text
+    assert storage.data is None
+    assert client.snapshot.registration is not None  # the VEN runs on without storage
+    storage.failures = 0
+    task = await start(client, clock)  # the next change saves: nothing was marked as saved
+    assert storage.data is not None
+    assert storage.data["registration"]["ven_id"] == VEN
+    await finish(client, task, clock)
+
+
+async def test_failing_listeners_do_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    client = make_client(vtn, clock)
+    snaps: list[Any] = []
+    notes: list[Any] = []
+
+    def bad(_: object) -> None:
+        raise RuntimeError("listener bug")
+
+    client.add_listener(bad)
+    client.add_listener(snaps.append)
+    client.add_notification_listener(bad)
+    client.add_notification_listener(notes.append)
+    vtn.events = [event(start=T0 + timedelta(minutes=1))]
+    with caplog.at_level(logging.ERROR):
+        task = await start(client, clock)
+    assert "Snapshot listener failed" in caplog.text
+    assert "Notification listener failed" in caplog.text
+    assert snaps[-1].registration is not None
+    assert [n.kind.value for n in notes] == ["event_received"]
+    await finish(client, task, clock)
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "match"),
+    [
+        (OK, UnexpectedPayloadError, "expected oadrCreatedPartyRegistration, got OadrResponse"),
+        (
+            CreatedPartyRegistration(Response(452, "unknown VEN", ""), vtn_id=VTN),
+            VTNResponseError,
+            "VTN error 452: unknown VEN",
+        ),
+    ],
+)
+async def test_query_registration_refusals(reply: Any, error: type[Exception], match: str) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    vtn.answer = lambda _message: reply  # type: ignore[method-assign]
+    client = make_client(vtn, clock)
+    with pytest.raises(error, match=match):
+        await client.query_registration()
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "match"),
+    [
+        (OK, UnexpectedPayloadError, "expected oadrCreatedPartyRegistration"),
+        (created_registration(code=452), VTNResponseError, "VTN error 452: refused"),
+    ],
+)
+async def test_register_refusals(reply: Any, error: type[Exception], match: str) -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    vtn.answer = lambda _message: reply  # type: ignore[method-assign]
+    client = make_client(vtn, clock)
+    with pytest.raises(error, match=match):
+        await client.register()
+    assert client.engine.registration is None
+    assert client.snapshot.registration is None
+
+
+async def test_cancel_registration_when_not_registered_erases_locally() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    storage = MemoryStorage()
+    client = make_client(vtn, clock, storage)
+    await client.cancel_registration()
+    assert vtn.received == []  # nothing to cancel at the VTN
+    assert storage.data is not None
+    assert storage.data["registration"] is None
+    assert client.snapshot.registration is None
+
+
+async def test_cancel_registration_refused_by_vtn_still_erases_locally() -> None:
+    vtn, clock = FakeVTN(), FakeClock(T0)
+    storage = MemoryStorage()
+    client = make_client(vtn, clock, storage)
+    await client.register()
+    refusal = CanceledPartyRegistration(Response(452, "no such registration", ""), REG, VEN)
+    vtn.answer = lambda _message: refusal  # type: ignore[method-assign]
+    with pytest.raises(VTNResponseError, match="VTN error 452: no such registration"):
+        await client.cancel_registration()
+    assert isinstance(vtn.received[-1][1], CancelPartyRegistration)
+    assert client.engine.registration is None
+    assert storage.data is not None
+    assert storage.data["registration"] is None
