@@ -165,21 +165,21 @@ class VenClient:
         """Register if needed, poll, answer, report; until cancelled or :meth:`stop`."""
         self._stopping = False
         self._run_task = asyncio.current_task()
-        failures = 0
+        # Pauses after unexpected errors: 2 s, 4 s, ... up to MAX_SLEEP (separate from the VTN back-off).
+        pause = Backoff(initial=2.0, cap=MAX_SLEEP, jitter=0.0)
         try:
             while not self._stopping:
                 try:
                     await self._step()
-                    failures = 0
+                    pause.reset()
                 except Exception:
                     # A bug must not end the VEN silently: keep events executing and retry after a
                     # back-off pause; the traceback is logged once per run of failures.
-                    failures += 1
-                    delay = min(MAX_SLEEP, 2.0 ** min(failures, 12))
-                    if failures == 1:
+                    delay = pause.next_delay()
+                    if pause.attempts == 1:
                         _LOGGER.exception("Unexpected error in the VEN loop; retrying in %.0f s", delay)
                     else:
-                        _LOGGER.debug("VEN loop failed again (%d in a row)", failures, exc_info=True)
+                        _LOGGER.debug("VEN loop failed again (%d in a row)", pause.attempts, exc_info=True)
                     await self._sleep(delay)
         finally:
             self._run_task = None
