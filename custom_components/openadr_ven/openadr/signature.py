@@ -62,6 +62,8 @@ _PAYLOAD = f"{{{NS_OADR}}}oadrPayload"
 _SIGNED_OBJECT = f"{{{NS_OADR}}}oadrSignedObject"
 _SIGNATURE = f"{{{NS_DS}}}Signature"
 _REPLAY_PROTECT = f"{{{NS_DSP}}}ReplayProtect"
+_TIMESTAMP = f"{{{NS_DSP}}}timestamp"
+_NONCE = f"{{{NS_DSP}}}nonce"
 
 DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -86,16 +88,23 @@ def _format_timestamp(moment: datetime) -> str:
 
 def _parse_timestamp(text: str) -> datetime:
     value = text.strip()
+    try:  # the usual "2026-01-01T00:00:00.123456Z" (Python reads Z and up to 6 digits and more)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = _parse_timestamp_lenient(value)
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp without a time zone")
+    return parsed.astimezone(UTC)
+
+
+def _parse_timestamp_lenient(value: str) -> datetime:
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     head, dot, rest = value.partition(".")
     if dot:  # xs:dateTime allows any number of fraction digits; Python at most 6
         digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
         value = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("timestamp without a time zone")
-    return parsed.astimezone(UTC)
+    return datetime.fromisoformat(value)
 
 
 _element_id = xmldsig.element_id
@@ -228,14 +237,17 @@ class XmlVerifier:
             return root
         # Comments are outside the signed content (c14n without comments): they are dropped
         # before anything is read, or "1<!---->00" would read as "1" although "100" was signed.
-        parts = xmldsig.read_signature(root, children, self._algorithms, strip_comments=b"<!--" in data)
+        # One C-level walk tells whether the tree holds any comment or processing instruction.
+        special = next(root.iter(etree.Comment, etree.PI), None) is not None
+        comments = special and next(root.iter(etree.Comment), None) is not None
+        parts = xmldsig.read_signature(root, children, self._algorithms, strip_comments=comments)
         now = self._clock.now()
         signer = self._signing_certificate(parts.certificate_text, now)
         xmldsig.check_signature_value(parts, signer, self._algorithms)
         objects = xmldsig.check_references(root, parts, self._algorithms)
         # Processing instructions are signed (c14n keeps them), so only now, as the payload
         # parser ignores them, drop them so that no text stays split around one.
-        if data.find(b"<?", 2) != -1:
+        if special:
             etree.strip_elements(root, etree.PI, with_tail=False)
         timestamp, nonce = self._replay_protect(objects)
         self._check_fresh(timestamp, nonce, now)
@@ -283,8 +295,14 @@ class XmlVerifier:
         found = [element for obj in objects for element in obj.iter(_REPLAY_PROTECT)]
         if len(found) != 1:
             raise SignatureError("the signature has no signed ReplayProtect property (R514)")
-        text = found[0].findtext(f"{{{NS_DSP}}}timestamp")
-        nonce = (found[0].findtext(f"{{{NS_DSP}}}nonce") or "").strip()
+        text = nonce = None
+        for child in found[0]:  # the first of each, as findtext would (without its path parser)
+            tag = child.tag
+            if tag == _TIMESTAMP:
+                if text is None:
+                    text = child.text or ""
+            elif tag == _NONCE and nonce is None:
+                nonce = (child.text or "").strip()
         if not text or not nonce:
             raise SignatureError("ReplayProtect needs a timestamp and a nonce (R514)")
         try:
