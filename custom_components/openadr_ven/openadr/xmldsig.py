@@ -378,8 +378,11 @@ def _holders(root: Any, first: str, second: str) -> dict[str, list[Any]]:
     return found
 
 
+_ID_ATTRIBUTES = (f"{{{NS_OADR}}}Id", *_ID_NAMES)
+
+
 def element_id(element: Any) -> str | None:
-    for name in (f"{{{NS_OADR}}}Id", *_ID_NAMES):
+    for name in _ID_ATTRIBUTES:
         value = element.get(name)
         if value is not None:
             return str(value)
