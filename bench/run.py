@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import platform
@@ -29,6 +31,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from custom_components.openadr_ven.openadr.models import DistributeEvent, UpdateReport
@@ -52,6 +57,10 @@ from .poll import run_poll_benchmarks
 SECTIONS = ("parse", "build", "signature", "poll")
 QUICK_SIZES = ((1, 4), (2, 4), (3, 4))  # --quick: small documents, same shape of results
 MIB = 1024 * 1024
+
+
+def _floor(floor: Timing) -> dict[str, Any]:
+    return {"floor": floor.as_dict()}
 
 
 def _pair(ours: Timing, openleadr: Timing, **extra: Any) -> dict[str, Any]:
@@ -86,6 +95,7 @@ def bench_parse(budget: Budget, sizes: Sequence[tuple[int, int]]) -> list[dict[s
         ours = measure(lambda _, d=data: parse(d), budget)
         openleadr = measure(lambda _, d=data: parse_message(d), budget)
         raw = measure(lambda _, d=data: etree.fromstring(d), budget)
+        walk = measure(lambda _, d=data: _lxml_walk(d), budget)
         schema = measure(lambda _, d=data: (validate_xml_schema(d), parse_message(d)), budget)
         rows.append(
             {
@@ -97,9 +107,21 @@ def bench_parse(budget: Budget, sizes: Sequence[tuple[int, int]]) -> list[dict[s
                 "raw_lxml": raw.as_dict(),
                 "openleadr_client_path": schema.as_dict(),  # + XSD validation, as its client receives
                 "time_vs_raw_lxml": ours.cpu_seconds / raw.cpu_seconds,
+                # The floor of any reader built on an lxml tree: parse, then touch each element once.
+                "lxml_walk": walk.as_dict(),
+                "ceiling_vs_openleadr": openleadr.cpu_seconds / walk.cpu_seconds,
             }
         )
     return rows
+
+
+def _lxml_walk(data: bytes) -> int:
+    """Parse, then read every element's tag and text once (no checks, no models)."""
+    n = 0
+    for element in etree.fromstring(data).iter():
+        if element.tag and element.text:
+            n += 1
+    return n
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,11 +214,28 @@ def bench_signature(budget: Budget) -> list[dict[str, Any]]:
         messaging.validate_xml_signature(messaging.validate_xml_schema(data), cert_fingerprint=ol_fingerprint)
         return messaging.parse_message(data)
 
+    # The floor of any verifier on lxml: the library calls it cannot skip (parse, c14n of SignedInfo,
+    # of the signed object and of the ReplayProtect ds:Object, two SHA-256, the RSA check) and our model.
+    public_key = x509.load_pem_x509_certificate(cert).public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+
+    def floor_verify(data: bytes) -> object:
+        root = etree.fromstring(data)
+        signature, signed_object = root
+        signed_info = etree.tostring(signature[0], method="c14n")
+        hashlib.sha256(etree.tostring(signed_object, method="c14n")).digest()
+        hashlib.sha256(etree.tostring(signature[3], method="c14n")).digest()
+        value = base64.b64decode(signature[1].text or "")
+        public_key.verify(value, signed_info, padding.PKCS1v15(), hashes.SHA256())
+        return parse_element(root)
+
     # Both read the whole signed document: ours gives exactly the model of the unsigned bytes.
     first, second = signed_distributes(2)
     assert ours_verify(first) == parse(distribute_bytes)
     assert len(ol_verify(second)[1]["events"]) == 1
     verify_inputs: Callable[[int], list[bytes]] = signed_distributes
+    ol_verified = measure(ol_verify, budget, inputs=verify_inputs)
+    floor = measure(floor_verify, budget, inputs=verify_inputs)
     return [
         {
             "operation": "build+sign oadrCreatedEvent",
@@ -206,10 +245,13 @@ def bench_signature(budget: Budget) -> list[dict[str, Any]]:
         },
         {
             "operation": "verify+parse oadrDistributeEvent (1 event, 4 intervals)",
+            "bytes": len(first),
             **_pair(
                 measure(ours_verify, budget, inputs=verify_inputs),
-                measure(ol_verify, budget, inputs=verify_inputs),
+                ol_verified,
                 openleadr_client_path=measure(ol_verify_client, budget, inputs=verify_inputs).as_dict(),
+                floor=floor.as_dict(),
+                ceiling_vs_openleadr=ol_verified.cpu_seconds / floor.cpu_seconds,
             ),
         },
     ]
@@ -322,6 +364,12 @@ def print_report(results: dict[str, Any]) -> None:
                 f"{r['time_vs_raw_lxml']:.2f}x",
             )
             print("  {:<19}{:>10}{:>12}{:>12}{:>12}{:>14}{:>9}".format(*cells))
+        print("  floor of any lxml-tree reader (parse, read each element's tag and text once, no checks):")
+        for r in results["parse"]:
+            print(
+                f"    {r['events']} x {r['intervals_per_event']}: {_rate(r['lxml_walk'])}, "
+                f"at most {r['ceiling_vs_openleadr']:.1f}x openleadr"
+            )
     for key, label, title in (("build", "message", "build"), ("signature", "operation", "XML signatures")):
         for r in results.get(key, ()):
             if r is results[key][0]:
@@ -331,6 +379,11 @@ def print_report(results: dict[str, Any]) -> None:
                 f"    ours {_rate(r['ours'])}, openleadr {_rate(r['openleadr'])}: "
                 f"{r['speedup_vs_openleadr']:.1f}x faster"
             )
+            if "floor" in r:
+                print(
+                    f"    floor (lxml parse, 3 c14n, 2 SHA-256, RSA, our model; no checks) "
+                    f"{_rate(r['floor'])}: at most {r['ceiling_vs_openleadr']:.1f}x openleadr"
+                )
     if "poll" in results:
         p, m = results["poll"], results["memory"]
         print("\nidle poll cycle (VenClient + Transport, loopback VTN in another process)")

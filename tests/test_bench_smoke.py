@@ -61,9 +61,12 @@ def test_parse_rows_compare_three_parsers_on_each_size(results: dict[str, Any]) 
     for row in rows:
         assert row["message"] == "oadrDistributeEvent"
         assert row["bytes"] > 1000
-        for key in ("ours", "openleadr", "raw_lxml", "openleadr_client_path"):
+        for key in ("ours", "openleadr", "raw_lxml", "openleadr_client_path", "lxml_walk"):
             _assert_timing(row[key])
         assert _positive(row["speedup_vs_openleadr"])
+        assert row["ceiling_vs_openleadr"] == pytest.approx(
+            row["openleadr"]["cpu_seconds"] / row["lxml_walk"]["cpu_seconds"]
+        )
         assert row["time_vs_raw_lxml"] == pytest.approx(
             row["ours"]["cpu_seconds"] / row["raw_lxml"]["cpu_seconds"]
         )
@@ -93,6 +96,11 @@ def test_signature_rows(results: dict[str, Any]) -> None:
         assert _positive(row["speedup_vs_openleadr"])
     assert sign["bytes_ours"] > 2000  # a signature with an X.509 certificate inside
     _assert_timing(verify["openleadr_client_path"])
+    _assert_timing(verify["floor"])
+    assert verify["ceiling_vs_openleadr"] == pytest.approx(
+        verify["openleadr"]["cpu_seconds"] / verify["floor"]["cpu_seconds"]
+    )
+    assert verify["bytes"] > 4000  # openleadr's distribute plus the signature
 
 
 def test_poll_and_memory(results: dict[str, Any]) -> None:
