@@ -17,6 +17,7 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -50,6 +51,7 @@ from custom_components.openadr_ven.openadr.state import (
     VenSnapshot,
 )
 from tests.certs import Pki, make_pki
+from tests.ha.entity_helpers import NOW as ENTITY_NOW
 
 VTN_URL = "https://vtn.example.com:8443/oadr"
 VEN_NAME = "Home VEN"
@@ -244,6 +246,14 @@ def mock_config_entry(pki: Pki) -> MockConfigEntry:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load ``custom_components/openadr_ven``."""
+
+
+@pytest.fixture
+def entity_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Home Assistant's clock stopped at the time the sample snapshots of the entity tests are built
+    around (``entity_helpers.NOW``); platform test modules use it with ``pytest.mark.usefixtures``."""
+    freezer.move_to(ENTITY_NOW)
+    return freezer
 
 
 @pytest.fixture

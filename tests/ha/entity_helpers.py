@@ -179,6 +179,20 @@ async def setup_platforms(
     return entry
 
 
+async def setup_entity(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    client: FakeVenClient,
+    snapshot: VenSnapshot,
+    *,
+    platform: Platform,
+    key: str,
+) -> str:
+    """Set up one platform (see ``setup_platforms``); the entity ID of its entity ``key``."""
+    await setup_platforms(hass, entry, client, snapshot, [platform])
+    return entity_id_of(hass, platform.value, key, entry.unique_id or "")
+
+
 def entity_id_of(hass: HomeAssistant, platform: str, key: str, ven_key: str) -> str:
     """The entity ID of the entity with unique ID ``{ven_key}_{key}``."""
     entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{ven_key}_{key}")

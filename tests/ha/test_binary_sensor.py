@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -16,7 +15,6 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.openadr_ven.openadr.enums import EventStatus, OptType
 from custom_components.openadr_ven.openadr.state import VenSnapshot
 from tests.ha.entity_helpers import (
-    NOW,
     OFFLINE,
     ONLINE,
     REGISTRATION,
@@ -32,9 +30,7 @@ if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 def _get(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> State:

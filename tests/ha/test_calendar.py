@@ -28,9 +28,8 @@ from tests.ha.entity_helpers import (
     NOW,
     ONLINE,
     REGISTRATION,
-    entity_id_of,
     price_event,
-    setup_platforms,
+    setup_entity,
     simple_event,
     snapshot_active_and_pending,
     snapshot_entities,
@@ -42,16 +41,13 @@ if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 async def _setup(
     hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient, snapshot: VenSnapshot
 ) -> str:
-    await setup_platforms(hass, entry, client, snapshot, [Platform.CALENDAR])
-    return entity_id_of(hass, "calendar", "events", entry.unique_id or "")
+    return await setup_entity(hass, entry, client, snapshot, platform=Platform.CALENDAR, key="events")
 
 
 async def _get_events(hass: HomeAssistant, entity_id: str, start: Any, end: Any) -> list[dict[str, Any]]:

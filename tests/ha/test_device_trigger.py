@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
@@ -23,7 +22,6 @@ from custom_components.openadr_ven.device_trigger import async_get_trigger_capab
 from custom_components.openadr_ven.openadr.enums import OptType
 from custom_components.openadr_ven.openadr.state import Notification, NotificationKind, VenSnapshot
 from tests.ha.entity_helpers import (
-    NOW,
     ONLINE,
     REGISTRATION,
     entity_id_of,
@@ -37,9 +35,7 @@ if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient) -> str:

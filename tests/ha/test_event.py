@@ -29,9 +29,7 @@ if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient) -> str:

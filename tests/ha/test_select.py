@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.select import ATTR_OPTION, ATTR_OPTIONS, SERVICE_SELECT_OPTION
 from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
@@ -31,9 +30,8 @@ from tests.ha.entity_helpers import (
     NOW,
     ONLINE,
     REGISTRATION,
-    entity_id_of,
     price_event,
-    setup_platforms,
+    setup_entity,
     simple_event,
     snapshot_active_and_pending,
     snapshot_entities,
@@ -45,16 +43,13 @@ if TYPE_CHECKING:
     from tests.ha.conftest import FakeVenClient
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 async def _setup(
     hass: HomeAssistant, entry: MockConfigEntry, client: FakeVenClient, snapshot: VenSnapshot
 ) -> str:
-    await setup_platforms(hass, entry, client, snapshot, [Platform.SELECT])
-    return entity_id_of(hass, "select", "opt_decision", entry.unique_id or "")
+    return await setup_entity(hass, entry, client, snapshot, platform=Platform.SELECT, key="opt_decision")
 
 
 async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:

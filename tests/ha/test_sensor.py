@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -45,9 +44,7 @@ if TYPE_CHECKING:
 MANIFEST = Path(__file__).resolve().parents[2] / "custom_components" / "openadr_ven" / "manifest.json"
 
 
-@pytest.fixture(autouse=True)
-def _frozen(freezer: FrozenDateTimeFactory) -> None:
-    freezer.move_to(NOW)
+pytestmark = pytest.mark.usefixtures("entity_clock")
 
 
 async def _setup(
