@@ -36,6 +36,7 @@ from .parse_construct import (
     new_signal,
 )
 from .parse_parts import (
+    MAX_NUMBER_CHARS,
     child,
     date_time,
     duration_prop,
@@ -47,12 +48,11 @@ from .parse_parts import (
     response,
     target,
     text,
-    to_datetime,
     to_duration,
     to_float,
     to_int,
 )
-from .timeutil import parse_duration
+from .timeutil import parse_datetime, parse_duration
 
 _EMPTY_TARGET = Target()
 _RESPONSE_REQUIRED = {"always": ResponseRequired.ALWAYS, "never": ResponseRequired.NEVER}
@@ -65,16 +65,61 @@ _P_SIGNAL = _P_EVENT + "/eiEvent/eiEventSignals/eiEventSignal"
 _P_BASELINE = _P_EVENT + "/eiEvent/eiEventSignals/eiEventBaseline"
 
 
+# Tags bound to module globals: the hot loops compare every child's tag against these, and a
+# global load is cheaper than a global plus an attribute load (``ns.X``).
 _INTERVAL = ns.EI_INTERVAL
 _DURATION = ns.XCAL_DURATION
 _UID = ns.XCAL_UID
 _SIGNAL_PAYLOAD = ns.EI_SIGNAL_PAYLOAD
+_DTSTART = ns.XCAL_DTSTART
+_PROPERTIES = ns.XCAL_PROPERTIES
+_TOLERANCE = ns.XCAL_TOLERANCE
+_STARTAFTER = ns.XCAL_STARTAFTER
+_X_NOTIFICATION = ns.EI_X_NOTIFICATION
+_X_RAMP_UP = ns.EI_X_RAMP_UP
+_X_RECOVERY = ns.EI_X_RECOVERY
+_INTERVALS = ns.STRM_INTERVALS
+_TARGET = ns.EI_TARGET
+_SIGNAL_NAME = ns.EI_SIGNAL_NAME
+_SIGNAL_TYPE = ns.EI_SIGNAL_TYPE
+_SIGNAL_ID = ns.EI_SIGNAL_ID
+_CURRENT_VALUE = ns.EI_CURRENT_VALUE
+_PAYLOAD_FLOAT = ns.EI_PAYLOAD_FLOAT
+_EVENT_ID = ns.EI_EVENT_ID
+_MODIFICATION_NUMBER = ns.EI_MODIFICATION_NUMBER
+_MARKET_CONTEXT = ns.EI_MARKET_CONTEXT
+_EMIX_MARKET_CONTEXT = ns.EMIX_MARKET_CONTEXT
+_CREATED_DATE_TIME = ns.EI_CREATED_DATE_TIME
+_EVENT_STATUS = ns.EI_EVENT_STATUS
+_PRIORITY = ns.EI_PRIORITY
+_MODIFICATION_DATE_TIME = ns.EI_MODIFICATION_DATE_TIME
+_MODIFICATION_REASON = ns.EI_MODIFICATION_REASON
+_TEST_EVENT = ns.EI_TEST_EVENT
+_VTN_COMMENT = ns.EI_VTN_COMMENT
+_EI_EVENT = ns.EI_EVENT
+_RESPONSE_REQUIRED_TAG = ns.O_RESPONSE_REQUIRED
+_EVENT_DESCRIPTOR = ns.EI_EVENT_DESCRIPTOR
+_ACTIVE_PERIOD = ns.EI_ACTIVE_PERIOD
+_EVENT_SIGNALS = ns.EI_EVENT_SIGNALS
+_EVENT_SIGNAL = ns.EI_EVENT_SIGNAL
+_EVENT_BASELINE = ns.EI_EVENT_BASELINE
+_O_EVENT = ns.O_EVENT
+_REQUEST_ID = ns.PYLD_REQUEST_ID
+_VTN_ID = ns.EI_VTN_ID
+_EI_RESPONSE = ns.EI_RESPONSE
+_ITEM_KIND_BY_TAG = ns.ITEM_KIND_BY_TAG
+
+# Fast path of to_int() for the values a distribute repeats (uid, modificationNumber,
+# priority): the canonical spelling of 0..999 maps straight to its value. Anything else (other
+# numbers, white space, signs, junk) goes through to_int(), which decides and words the errors.
+_SMALL_INTS: dict[str | None, int] = {str(i): i for i in range(1000)}
 
 
 def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
     """The hot loop of a distribute: one pass, one tag read per child, helpers inlined.
 
-    Error paths (element names in the PayloadError) are built only when something is wrong.
+    Error paths (element names in the PayloadError) are built only when something is wrong;
+    a value the fast path does not accept is handed to the helper, which raises its usual error.
     """
     out: list[Interval] = []
     append = out.append
@@ -95,7 +140,12 @@ def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
                 except PayloadError as err:
                     raise invalid(path + "/intervals/interval/duration", str(err)) from None
             elif tag == _UID:  # <xcal:uid><xcal:text>0</…></…>
-                uid = to_int((c[0].text or "") if len(c) else "", path + "/intervals/interval/uid")
+                try:
+                    number = c[0].text
+                except IndexError:
+                    number = ""
+                known = _SMALL_INTS.get(number)
+                uid = to_int(number or "", path + "/intervals/interval/uid") if known is None else known
             elif tag == _SIGNAL_PAYLOAD and value is None:  # R100: exactly one payload
                 try:
                     payload = c[0]
@@ -105,7 +155,13 @@ def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
                     number = payload[0].text or ""
                 except IndexError:
                     raise missing(path + "/intervals/interval/signalPayload/payloadFloat/value") from None
-                value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
+                # to_float() inlined; a value it would refuse is handed to it to raise its error
+                try:
+                    value = float(number)
+                except ValueError:
+                    value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
+                if value - value != 0.0 or len(number) > MAX_NUMBER_CHARS or "_" in number:
+                    value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
         if duration is None:
             raise missing(path + "/intervals/interval/duration")  # R102
         if value is None:
@@ -125,20 +181,20 @@ def _signal(el: etree._Element) -> EventSignal:
     current: float | None = None
     for c in el:
         tag = c.tag
-        if tag == ns.STRM_INTERVALS:
+        if tag == _INTERVALS:
             intervals = _intervals(c, _P_SIGNAL)
-        elif tag == ns.EI_TARGET:
+        elif tag == _SIGNAL_NAME:
+            name = (c.text or "").strip()
+        elif tag == _SIGNAL_TYPE:
+            signal_type = (c.text or "").strip()
+        elif tag == _SIGNAL_ID:
+            signal_id = (c.text or "").strip()
+        elif tag == _CURRENT_VALUE:
+            current = payload_float(child(c, _PAYLOAD_FLOAT, _P_SIGNAL + "/currentValue"), _P_SIGNAL)
+        elif tag == _TARGET:
             signal_target = target(c)
-        elif tag == ns.EI_SIGNAL_NAME:
-            name = text(c)
-        elif tag == ns.EI_SIGNAL_TYPE:
-            signal_type = text(c)
-        elif tag == ns.EI_SIGNAL_ID:
-            signal_id = text(c)
-        elif tag == ns.EI_CURRENT_VALUE:
-            current = payload_float(child(c, ns.EI_PAYLOAD_FLOAT, _P_SIGNAL + "/currentValue"), _P_SIGNAL)
         else:
-            kind = ns.ITEM_KIND_BY_TAG.get(tag)
+            kind = _ITEM_KIND_BY_TAG.get(tag)
             if kind is not None:
                 item = _item(c, kind, _P_SIGNAL)
     if intervals is None:
@@ -201,25 +257,42 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
     mod_reason = test_event = comment = None
     for c in el:
         tag = c.tag
-        if tag == ns.EI_EVENT_ID:
+        if tag == _EVENT_ID:
             event_id = (c.text or "").strip()
-        elif tag == ns.EI_MODIFICATION_NUMBER:
-            modification = to_int((c.text or "").strip(), _P_DESC + "/modificationNumber")
-        elif tag == ns.EI_MARKET_CONTEXT:
-            market = text(child(c, ns.EMIX_MARKET_CONTEXT, _P_DESC + "/eiMarketContext/marketContext"))
-        elif tag == ns.EI_CREATED_DATE_TIME:
-            created = to_datetime((c.text or "").strip(), _P_DESC + "/createdDateTime")
-        elif tag == ns.EI_EVENT_STATUS:
+        elif tag == _MODIFICATION_NUMBER:
+            known = _SMALL_INTS.get(c.text)  # fast path, else to_int() decides
+            if known is None:
+                known = to_int((c.text or "").strip(), _P_DESC + "/modificationNumber")
+            modification = known
+        elif tag == _MARKET_CONTEXT:
+            for m in c:  # child() inlined
+                if m.tag == _EMIX_MARKET_CONTEXT:
+                    market = (m.text or "").strip()
+                    break
+            else:
+                raise missing(_P_DESC + "/eiMarketContext/marketContext")
+        elif tag == _CREATED_DATE_TIME:
+            try:  # to_datetime() inlined
+                created = parse_datetime((c.text or "").strip())
+            except PayloadError as err:
+                raise invalid(_P_DESC + "/createdDateTime", str(err)) from None
+        elif tag == _EVENT_STATUS:
             status = (c.text or "").strip()
-        elif tag == ns.EI_PRIORITY:
-            priority = to_int((c.text or "").strip(), _P_DESC + "/priority")  # 0 = lowest (R3)
-        elif tag == ns.EI_MODIFICATION_DATE_TIME:
-            mod_time = to_datetime((c.text or "").strip(), _P_DESC + "/modificationDateTime")
-        elif tag == ns.EI_MODIFICATION_REASON:
+        elif tag == _PRIORITY:  # 0 = lowest (R3)
+            known = _SMALL_INTS.get(c.text)
+            if known is None:
+                known = to_int((c.text or "").strip(), _P_DESC + "/priority")
+            priority = known
+        elif tag == _MODIFICATION_DATE_TIME:
+            try:
+                mod_time = parse_datetime((c.text or "").strip())
+            except PayloadError as err:
+                raise invalid(_P_DESC + "/modificationDateTime", str(err)) from None
+        elif tag == _MODIFICATION_REASON:
             mod_reason = opt_text(c)
-        elif tag == ns.EI_TEST_EVENT:
+        elif tag == _TEST_EVENT:
             test_event = (c.text or "").strip()  # any value but "false" = test event (R6)
-        elif tag == ns.EI_VTN_COMMENT:
+        elif tag == _VTN_COMMENT:
             comment = opt_text(c)
     if not event_id:
         raise missing(_P_DESC + "/eventID")
@@ -237,26 +310,44 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
 
 
 def _active_period(el: etree._Element) -> ActivePeriod:
-    props = child(el, ns.XCAL_PROPERTIES, _P_PROPS)
+    for props in el:  # child() inlined
+        if props.tag == _PROPERTIES:
+            break
+    else:
+        raise missing(_P_PROPS)
     dtstart: datetime | None = None
     duration: timedelta | None = None
     start_after = notification = ramp_up = recovery = None
     for c in props:
         tag = c.tag
-        if tag == ns.XCAL_DTSTART:
-            dtstart = date_time(c, _P_PROPS + "/dtstart")
-        elif tag == ns.XCAL_DURATION:
-            duration = duration_prop(c, _P_PROPS + "/duration")
-        elif tag == ns.XCAL_TOLERANCE:
+        if tag == _DTSTART:  # date_time() inlined: <dtstart><date-time>…</date-time></dtstart>
+            try:
+                value = c[0].text
+            except IndexError:
+                raise missing(_P_PROPS + "/dtstart/date-time") from None
+            try:
+                dtstart = parse_datetime(value or "")
+            except PayloadError as err:
+                raise invalid(_P_PROPS + "/dtstart", str(err)) from None
+        elif tag == _DURATION:  # duration_prop() inlined: <duration><duration>PT1H</…></…>
+            try:
+                value = c[0].text
+            except IndexError:
+                raise missing(_P_PROPS + "/duration/duration") from None
+            try:
+                duration = parse_duration(value or "")
+            except PayloadError as err:
+                raise invalid(_P_PROPS + "/duration", str(err)) from None
+        elif tag == _TOLERANCE:
             for tolerate in c:
                 for s in tolerate:
-                    if s.tag == ns.XCAL_STARTAFTER:  # randomization window (R30)
+                    if s.tag == _STARTAFTER:  # randomization window (R30)
                         start_after = to_duration(text(s), _P_PROPS + "/tolerance/tolerate/startafter")
-        elif tag == ns.EI_X_NOTIFICATION:
+        elif tag == _X_NOTIFICATION:
             notification = duration_prop(c, _P_PROPS + "/x-eiNotification")
-        elif tag == ns.EI_X_RAMP_UP:
+        elif tag == _X_RAMP_UP:
             ramp_up = duration_prop(c, _P_PROPS + "/x-eiRampUp")
-        elif tag == ns.EI_X_RECOVERY:
+        elif tag == _X_RECOVERY:
             recovery = duration_prop(c, _P_PROPS + "/x-eiRecovery")
     if dtstart is None:
         raise missing(_P_PROPS + "/dtstart")
@@ -265,22 +356,19 @@ def _active_period(el: etree._Element) -> ActivePeriod:
     return new_active_period(dtstart, duration, start_after, notification, ramp_up, recovery)
 
 
-def _response_required(el: etree._Element) -> ResponseRequired:
-    value = _RESPONSE_REQUIRED.get(text(el))
-    if value is None:
-        raise invalid(_P_EVENT + "/oadrResponseRequired", f"unknown value {text(el)[:32]!r}")
-    return value
-
-
 def parse_event(oadr_event: etree._Element) -> Event:
     ei_event: etree._Element | None = None
     required = ResponseRequired.ALWAYS
     for c in oadr_event:
         tag = c.tag  # read once: lxml builds a new string on every read
-        if tag == ns.EI_EVENT:
+        if tag == _EI_EVENT:
             ei_event = c
-        elif tag == ns.O_RESPONSE_REQUIRED:
-            required = _response_required(c)
+        elif tag == _RESPONSE_REQUIRED_TAG:
+            value = (c.text or "").strip()
+            known = _RESPONSE_REQUIRED.get(value)
+            if known is None:
+                raise invalid(_P_EVENT + "/oadrResponseRequired", f"unknown value {value[:32]!r}")
+            required = known
     if ei_event is None:
         raise missing(_P_EVENT + "/eiEvent")
     descriptor: EventDescriptor | None = None
@@ -290,18 +378,18 @@ def parse_event(oadr_event: etree._Element) -> Event:
     event_target = _EMPTY_TARGET
     for c in ei_event:
         tag = c.tag
-        if tag == ns.EI_EVENT_DESCRIPTOR:
+        if tag == _EVENT_DESCRIPTOR:
             descriptor = _descriptor(c)
-        elif tag == ns.EI_ACTIVE_PERIOD:
+        elif tag == _ACTIVE_PERIOD:
             period = _active_period(c)
-        elif tag == ns.EI_EVENT_SIGNALS:
+        elif tag == _EVENT_SIGNALS:
             for s in c:
                 signal_tag = s.tag
-                if signal_tag == ns.EI_EVENT_SIGNAL:
+                if signal_tag == _EVENT_SIGNAL:
                     signals.append(_signal(s))
-                elif signal_tag == ns.EI_EVENT_BASELINE:
+                elif signal_tag == _EVENT_BASELINE:
                     baseline = _baseline(s)
-        elif tag == ns.EI_TARGET:
+        elif tag == _TARGET:
             event_target = target(c)
     if descriptor is None:
         raise missing(_P_DESC)
@@ -336,18 +424,18 @@ def parse_distribute_event(el: etree._Element) -> DistributeEvent:
     invalid_events: list[InvalidEvent] = []
     for c in el:
         tag = c.tag
-        if tag == ns.O_EVENT:
+        if tag == _O_EVENT:
             try:
                 events.append(parse_event(c))
             except PayloadError as err:
                 invalid_events.append(_invalid_event(c, err))
             except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as err:
                 invalid_events.append(_invalid_event(c, PayloadError(f"unreadable event: {err}")))
-        elif tag == ns.PYLD_REQUEST_ID:
-            request_id = text(c)
-        elif tag == ns.EI_VTN_ID:
-            vtn_id = text(c)
-        elif tag == ns.EI_RESPONSE:
+        elif tag == _REQUEST_ID:
+            request_id = (c.text or "").strip()
+        elif tag == _VTN_ID:
+            vtn_id = (c.text or "").strip()
+        elif tag == _EI_RESPONSE:
             ei_response = response(c, "oadrDistributeEvent/eiResponse")
     if request_id is None:
         raise missing("oadrDistributeEvent/requestID")

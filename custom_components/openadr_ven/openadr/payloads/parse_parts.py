@@ -13,12 +13,24 @@ from lxml import etree
 from ..errors import PayloadError
 from ..models import ItemBase, Response, Target
 from . import namespaces as ns
+from .parse_construct import new_response, new_target
 from .timeutil import parse_datetime, parse_duration
 
 MISSING_CODE = 459
 INVALID_CODE = 454
 _EMPTY_TARGET = Target()
-_MAX_NUMBER_CHARS = 64
+MAX_NUMBER_CHARS = 64
+
+# Tags bound to module globals: one global load per comparison instead of a global plus an
+# attribute load (the parsers compare every child's tag against these).
+_EI_RESPONSE_CODE = ns.EI_RESPONSE_CODE
+_EI_RESPONSE_DESCRIPTION = ns.EI_RESPONSE_DESCRIPTION
+_PYLD_REQUEST_ID = ns.PYLD_REQUEST_ID
+_EI_VEN_ID = ns.EI_VEN_ID
+_EI_RESOURCE_ID = ns.EI_RESOURCE_ID
+_EI_GROUP_ID = ns.EI_GROUP_ID
+_EI_PARTY_ID = ns.EI_PARTY_ID
+_POWER_END_DEVICE_ASSET = ns.POWER_END_DEVICE_ASSET
 
 
 def missing(path: str) -> PayloadError:
@@ -67,7 +79,7 @@ def to_float(value: str, path: str) -> float:
         number = float(value)
     except ValueError:
         raise invalid(path, f"not a number: {value[:32]!r}") from None
-    if number - number != 0.0 or len(value) > _MAX_NUMBER_CHARS or "_" in value:  # NaN/inf, junk
+    if number - number != 0.0 or len(value) > MAX_NUMBER_CHARS or "_" in value:  # NaN/inf, junk
         raise invalid(path, f"not a finite number: {value[:32]!r}")
     return number
 
@@ -139,18 +151,20 @@ def response(el: etree._Element, path: str) -> Response:
     request_id: str | None = None
     for c in el:
         tag = c.tag
-        if tag == ns.EI_RESPONSE_CODE:
-            value = text(c)
+        if tag == _EI_RESPONSE_CODE:
+            value = c.text
+            value = value.strip() if value else ""
             if len(value) != 3 or not value.isascii() or not value.isdigit():
                 raise invalid(path + "/responseCode", f"not a 3-digit code: {value[:32]!r}")
             code = int(value)
-        elif tag == ns.EI_RESPONSE_DESCRIPTION:
+        elif tag == _EI_RESPONSE_DESCRIPTION:
             description = c.text or ""
-        elif tag == ns.PYLD_REQUEST_ID:
-            request_id = opt_text(c)
+        elif tag == _PYLD_REQUEST_ID:
+            value = c.text  # opt_text() inlined: stripped, empty = None (R46)
+            request_id = (value.strip() or None) if value else None
     if code is None:
         raise missing(path + "/responseCode")
-    return Response(code, description, request_id)
+    return new_response(code, description, request_id)
 
 
 def target(el: etree._Element) -> Target:
@@ -166,15 +180,17 @@ def target(el: etree._Element) -> Target:
         tag = c.tag
         if not isinstance(tag, str):
             continue
-        if tag == ns.EI_VEN_ID:
-            _add(ven_ids, c)
-        elif tag == ns.EI_RESOURCE_ID:
+        if tag == _EI_VEN_ID:  # _add() inlined for the usual single venID
+            value = c.text
+            if value and (value := value.strip()):
+                ven_ids.append(value)
+        elif tag == _EI_RESOURCE_ID:
             _add(resource_ids, c)
-        elif tag == ns.EI_GROUP_ID:
+        elif tag == _EI_GROUP_ID:
             _add(group_ids, c)
-        elif tag == ns.EI_PARTY_ID:
+        elif tag == _EI_PARTY_ID:
             _add(party_ids, c)
-        elif tag == ns.POWER_END_DEVICE_ASSET:
+        elif tag == _POWER_END_DEVICE_ASSET:
             mrid = _first_text(c)
             if mrid:
                 assets.append(mrid)
@@ -188,7 +204,7 @@ def target(el: etree._Element) -> Target:
             others.append((kind, value))
     if not (ven_ids or resource_ids or group_ids or party_ids or assets or others):
         return _EMPTY_TARGET
-    return Target(
+    return new_target(
         tuple(ven_ids), tuple(resource_ids), tuple(group_ids), tuple(party_ids), tuple(assets), tuple(others)
     )
 
