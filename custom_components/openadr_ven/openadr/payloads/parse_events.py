@@ -44,7 +44,6 @@ from .parse_parts import (
     item_base,
     missing,
     opt_text,
-    payload_float,
     response,
     target,
     text,
@@ -191,8 +190,17 @@ def _signal(el: etree._Element) -> EventSignal:
             signal_type = (c.text or "").strip()
         elif tag == _SIGNAL_ID:
             signal_id = (c.text or "").strip()
-        elif tag == _CURRENT_VALUE:
-            current = payload_float(child(c, _PAYLOAD_FLOAT, _P_SIGNAL + "/currentValue"), _P_SIGNAL)
+        elif tag == _CURRENT_VALUE:  # child() and payload_float() inlined
+            for p in c[:]:
+                if p.tag == _PAYLOAD_FLOAT:
+                    break
+            else:
+                raise missing(_P_SIGNAL + "/currentValue")
+            try:
+                number = p[0].text or ""
+            except IndexError:
+                raise missing(_P_SIGNAL + "/value") from None
+            current = to_float(number, _P_SIGNAL + "/value")
         elif tag == _TARGET:
             signal_target = target(c)
         else:
