@@ -79,6 +79,9 @@ _PARSER = etree.XMLParser(
 _OPT_TYPES = {"optIn": OptType.OPT_IN, "optOut": OptType.OPT_OUT}
 _OPT_REASONS = {m.value: m for m in OptReason}
 _UNEXPECTED_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+_BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: ``A | B | C`` builds a union per call
+_O_PAYLOAD = ns.O_PAYLOAD
+_O_SIGNED_OBJECT = ns.O_SIGNED_OBJECT
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,13 +415,13 @@ _PARSERS: dict[str, Callable[[etree._Element], IncomingMessage | OutgoingMessage
 
 def message_element(root: etree._Element) -> etree._Element:
     """The message element inside ``oadrPayload/oadrSignedObject`` (a ds:Signature may precede)."""
-    if root.tag != ns.O_PAYLOAD:
+    if root.tag != _O_PAYLOAD:
         raise UnexpectedPayloadError(
             f"root element is {_name(root.tag)!r}, not oadrPayload", element="oadrPayload", code=459
         )
-    for c in root:
-        if c.tag == ns.O_SIGNED_OBJECT:
-            for message in c:
+    for c in root[:]:  # a list built in C: cheaper than lxml's child iterator
+        if c.tag == _O_SIGNED_OBJECT:
+            for message in c[:]:
                 if isinstance(message.tag, str):
                     return message
             raise missing("oadrPayload/oadrSignedObject/*")
@@ -480,14 +483,14 @@ def declares_dtd(raw: bytes) -> bool:
 
 def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """The hardened lxml parse alone (also used before signature verification)."""
-    if not isinstance(data, bytes | bytearray | memoryview):
+    if not isinstance(data, _BYTES_LIKE):
         raise HostileInputError(f"payload must be bytes, not {type(data).__name__}")
     size = len(data)
     if size > max_bytes:
         raise HostileInputError(f"payload of {size} bytes exceeds the {max_bytes}-byte limit")
     if not size:
         raise HostileInputError("empty payload")
-    raw = bytes(data)
+    raw = data if type(data) is bytes else bytes(data)
     if declares_dtd(raw):
         raise HostileInputError("DTDs and entity declarations are refused")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:64]:
