@@ -79,6 +79,7 @@ _PARSER = etree.XMLParser(
 _OPT_TYPES = {"optIn": OptType.OPT_IN, "optOut": OptType.OPT_OUT}
 _OPT_REASONS = {m.value: m for m in OptReason}
 _UNEXPECTED_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: ``A | B | C`` builds a union per call
 _O_PAYLOAD = ns.O_PAYLOAD
 _O_SIGNED_OBJECT = ns.O_SIGNED_OBJECT
@@ -493,7 +494,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     raw = data if type(data) is bytes else bytes(data)
     if declares_dtd(raw):
         raise HostileInputError("DTDs and entity declarations are refused")
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:64]:
+    if raw.startswith(_UTF16_BOMS) or raw.find(b"\x00", 0, 64) >= 0:  # no slice copies
         raise HostileInputError("payload is not UTF-8")
     try:
         root = etree.fromstring(raw, _PARSER)
