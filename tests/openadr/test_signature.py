@@ -499,6 +499,18 @@ def test_replay_protect_timestamp_with_offset_and_nanoseconds_is_read_exactly(
         verifier.verify(_signed_with_replay(pki, shifted, "n-utc"))
 
 
+def test_replay_protect_timestamp_with_lowercase_z_and_12_fraction_digits_is_read_exactly(
+    pki: Pki, clock: FakeClock
+) -> None:
+    """What Python's fromisoformat refuses but xs:dateTime allows: read by the lenient path."""
+    text = clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f") + "999999z"
+    verifier = _verifier(pki.client, clock, max_clock_skew=timedelta(milliseconds=1))
+    assert verifier.verify(_signed_with_replay(pki, text, "n-lenient")) is not None
+    later = (clock.now() + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000000z"
+    with pytest.raises(SignatureError, match="away from our clock"):
+        verifier.verify(_signed_with_replay(pki, later, "n-later"))
+
+
 @pytest.mark.parametrize(
     ("timestamp", "nonce", "match"),
     [
