@@ -330,24 +330,10 @@ def _active_period(el: etree._Element) -> ActivePeriod:
     start_after = notification = ramp_up = recovery = None
     for c in props[:]:
         tag = c.tag
-        if tag == _DTSTART:  # date_time() inlined: <dtstart><date-time>…</date-time></dtstart>
-            try:
-                value = c[0].text
-            except IndexError:
-                raise missing(_P_PROPS + "/dtstart/date-time") from None
-            try:
-                dtstart = parse_datetime(value or "")
-            except PayloadError as err:
-                raise invalid(_P_PROPS + "/dtstart", str(err)) from None
-        elif tag == _DURATION:  # duration_prop() inlined: <duration><duration>PT1H</…></…>
-            try:
-                value = c[0].text
-            except IndexError:
-                raise missing(_P_PROPS + "/duration/duration") from None
-            try:
-                duration = parse_duration(value or "")
-            except PayloadError as err:
-                raise invalid(_P_PROPS + "/duration", str(err)) from None
+        if tag == _DTSTART:
+            dtstart = date_time(c, _P_PROPS + "/dtstart")
+        elif tag == _DURATION:
+            duration = duration_prop(c, _P_PROPS + "/duration")
         elif tag == _TOLERANCE:
             for tolerate in c:
                 for s in tolerate:
