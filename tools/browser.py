@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -148,7 +149,8 @@ async def capture(
     binary = chromium or find_chromium()
     if binary is None:
         raise FileNotFoundError("chromium is not installed")
-    with tempfile.TemporaryDirectory(prefix="openadr-chromium-") as profile:
+    # Cleanup errors are ignored: a leftover scratch profile must not fail the page check.
+    with tempfile.TemporaryDirectory(prefix="openadr-chromium-", ignore_cleanup_errors=True) as profile:
         argv = [
             binary,
             *CHROMIUM_FLAGS,
@@ -195,14 +197,23 @@ async def capture(
                     shot = await cdp.call("Page.captureScreenshot", format="png")
                     await asyncio.to_thread(_write, screenshot, base64.b64decode(shot["data"]))
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            _stop(process)
     found = tuple(e for e in expect if e in text)
     return PageResult(text, screenshot, tuple(cdp.console), found, tuple(e for e in expect if e not in text))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and every helper process it started (its own session, so its own process
+    group): helpers that outlive the browser keep writing into the profile while it is removed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # stragglers of the group, if any
 
 
 def _write(path: Path, data: bytes) -> None:
