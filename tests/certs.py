@@ -40,8 +40,11 @@ Certificates (all issued by ``ca`` unless the name says otherwise):
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import socket
 import ssl
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -310,3 +313,65 @@ async def serve(app: web.Application, *, ssl_context: ssl.SSLContext | None = No
         yield f"{scheme}://{SERVER_HOST}:{port}"
     finally:
         await runner.cleanup()
+
+
+class BlockingTlsVtn:
+    """A one-connection TLS server on a plain blocking socket (in a thread).
+
+    Unlike asyncio's TLS server, OpenSSL on a blocking socket sends its alert (unknown CA, certificate
+    required...) before closing, as production VTNs (nginx, Java) do. With ``answer``, a request that
+    passes the handshake gets it as a ``200 OK`` body; without, the connection is closed. Later
+    connection attempts are refused (the listener is closed).
+    """
+
+    def __init__(self, ctx: ssl.SSLContext, answer: bytes | None = None) -> None:
+        self._ctx = ctx
+        self._answer = answer
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(10)
+        self.port = self._listener.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="blocking-tls-vtn")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn, _ = self._listener.accept()
+        except OSError as err:
+            self.error = err
+            self._listener.close()
+            return
+        conn.settimeout(5)
+        tls = self._ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        try:
+            tls.do_handshake()
+            if self._answer is not None:
+                self._reply(tls, self._answer)
+        except (ssl.SSLError, OSError) as err:
+            self.error = err
+            # Lingering close, as production servers do: the alert must not be lost to a TCP reset
+            # caused by unread request bytes (TLS 1.3 clients send their request before the verdict).
+            with contextlib.suppress(OSError):
+                tls.shutdown(socket.SHUT_WR)
+                while tls.recv(65536):
+                    pass
+        finally:
+            tls.close()
+            self._listener.close()
+
+    @staticmethod
+    def _reply(tls: ssl.SSLSocket, answer: bytes) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += tls.recv(65536)
+        head, _, body = request.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        while len(body) < length:
+            body += tls.recv(65536)
+        tls.sendall(
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer)
+        )
+
+    def join(self) -> None:
+        self._thread.join(10)

@@ -13,10 +13,7 @@ that refuses our client certificate.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import ssl
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -68,7 +65,7 @@ from custom_components.openadr_ven.openadr.state import (
 )
 from custom_components.openadr_ven.repairs import issue_id
 from custom_components.openadr_ven.store import storage_key
-from tests.certs import Pki, serve
+from tests.certs import BlockingTlsVtn, Pki, serve
 from tests.ha.conftest import (
     ENTRY_OPTIONS,
     NOW,
@@ -273,48 +270,6 @@ async def test_other_http_errors_at_setup_retry_later(
 # The real client: a VTN that refuses our client certificate while the VEN runs.
 
 
-class AlertingTlsVtn:
-    """A one-connection TLS server on a blocking socket (a thread) that refuses the handshake.
-
-    OpenSSL on a blocking socket sends its alert ("unknown CA") before closing, as production VTNs
-    (nginx, Java) do; asyncio's TLS server just drops the connection, which a VEN can only report
-    as an outage. Later connection attempts are refused (the listener is closed).
-    """
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self._context = context
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(10)
-        self.url = f"https://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="alerting-tls-vtn")
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            conn, _ = self._listener.accept()
-        except OSError as err:
-            self.error = err
-            self._listener.close()
-            return
-        conn.settimeout(5)
-        tls = self._context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        try:
-            tls.do_handshake()
-        except (ssl.SSLError, OSError) as err:
-            self.error = err
-            with contextlib.suppress(OSError):  # lingering close: the alert must reach the VEN
-                tls.shutdown(socket.SHUT_WR)
-                while tls.recv(65536):
-                    pass
-        finally:
-            tls.close()
-            self._listener.close()
-
-    def join(self) -> None:
-        self._thread.join(10)
-
-
 @asynccontextmanager
 async def forbidding_vtn(pki: Pki) -> AsyncIterator[str]:
     """An aiohttp VTN that checks the client certificate after TLS and answers 403 (R517)."""
@@ -393,7 +348,7 @@ async def test_real_client_tls_alert_while_running_starts_reauth(
     # The VTN trusts only client certificates of another CA: ours is refused in the handshake.
     context = pki.server_ssl_context(client_ca=pki.wrong_ca)
     context.maximum_version = tls_max
-    vtn = AlertingTlsVtn(context)
+    vtn = BlockingTlsVtn(context)
     try:
         entry = await _set_up_registered_entry(hass, pki, hass_storage, vtn.url)
         client = entry.runtime_data.client

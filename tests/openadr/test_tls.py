@@ -5,11 +5,8 @@ The VTN side requires a client certificate (ssl.CERT_REQUIRED) issued by the tes
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import ssl
-import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -33,7 +30,7 @@ from custom_components.openadr_ven.openadr.security import (
     pinned_fingerprint,
 )
 from custom_components.openadr_ven.openadr.transport import Transport, TransportConfig
-from tests.certs import CertPair, Pki, make_pki, serve
+from tests.certs import BlockingTlsVtn, CertPair, Pki, make_pki, serve
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -143,7 +140,7 @@ async def test_vtn_limited_to_tls_11_is_refused(pki: Pki, session: aiohttp.Clien
     server_ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     server_ctx.minimum_version = ssl.TLSVersion.TLSv1
     server_ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-    vtn = BlockingTlsVtn(server_ctx)
+    vtn = BlockingTlsVtn(server_ctx, ANSWER)
     try:
         with pytest.raises(TLSError, match="handshake") as caught:
             await _send(session, f"https://127.0.0.1:{vtn.port}", _client_ctx(pki))
@@ -213,60 +210,6 @@ async def test_verification_can_be_turned_off_explicitly(
 # --------------------------------------------------------------------------- our certificate is refused
 
 
-class BlockingTlsVtn:
-    """A one-connection TLS server on a plain blocking socket (in a thread).
-
-    Unlike asyncio's TLS server, OpenSSL on a blocking socket sends its alert (unknown CA, certificate
-    required...) before closing, as production VTNs (nginx, Java) do.
-    """
-
-    def __init__(self, ctx: ssl.SSLContext) -> None:
-        self._ctx = ctx
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(10)
-        self.port = self._listener.getsockname()[1]
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="blocking-tls-vtn")
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            conn, _ = self._listener.accept()
-        except OSError as err:
-            self.error = err
-            self._listener.close()
-            return
-        conn.settimeout(5)
-        tls = self._ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        try:
-            tls.do_handshake()
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += tls.recv(65536)
-            head, _, body = request.partition(b"\r\n\r\n")
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            while len(body) < length:
-                body += tls.recv(65536)
-            tls.sendall(
-                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
-                % (len(ANSWER), ANSWER)
-            )
-        except (ssl.SSLError, OSError) as err:
-            self.error = err
-            # Lingering close, as production servers do: the alert must not be lost to a TCP reset
-            # caused by unread request bytes (TLS 1.3 clients send their request before the verdict).
-            with contextlib.suppress(OSError):
-                tls.shutdown(socket.SHUT_WR)
-                while tls.recv(65536):
-                    pass
-        finally:
-            tls.close()
-            self._listener.close()
-
-    def join(self) -> None:
-        self._thread.join(10)
-
-
 @pytest.mark.parametrize(
     ("client", "tls_max"),
     [
@@ -285,7 +228,7 @@ async def test_vtn_refusing_our_certificate_is_certificate_rejected(
         ctx = build_ssl_context(client_cert_pem=None, client_key_pem=None, ca_pem=pki.ca.cert_pem)
     else:
         ctx = _client_ctx(pki, getattr(pki, client))
-    vtn = BlockingTlsVtn(server_ctx)
+    vtn = BlockingTlsVtn(server_ctx, ANSWER)
     try:
         with pytest.raises(CertificateRejectedError, match="rejected our client certificate") as caught:
             await _send(session, f"https://127.0.0.1:{vtn.port}", ctx)
@@ -303,7 +246,7 @@ async def test_missing_client_certificate_on_tls_12_is_a_tls_error_with_a_hint(
     server_ctx = pki.server_ssl_context()
     server_ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx = build_ssl_context(client_cert_pem=None, client_key_pem=None, ca_pem=pki.ca.cert_pem)
-    vtn = BlockingTlsVtn(server_ctx)
+    vtn = BlockingTlsVtn(server_ctx, ANSWER)
     try:
         with pytest.raises(TLSError, match="may require a client certificate") as caught:
             await _send(session, f"https://127.0.0.1:{vtn.port}", ctx)
@@ -314,7 +257,7 @@ async def test_missing_client_certificate_on_tls_12_is_a_tls_error_with_a_hint(
 
 async def test_blocking_vtn_accepts_a_good_certificate(session: aiohttp.ClientSession, pki: Pki) -> None:
     """The helper above is a working VTN: the rejection test fails for the right reason only."""
-    vtn = BlockingTlsVtn(pki.server_ssl_context())
+    vtn = BlockingTlsVtn(pki.server_ssl_context(), ANSWER)
     try:
         assert await _send(session, f"https://127.0.0.1:{vtn.port}", _client_ctx(pki)) == ANSWER
     finally:
