@@ -345,28 +345,13 @@ def test_sha1_is_refused_unless_allowed(pki: Pki, clock: FakeClock) -> None:
         def check_deprecated_methods(self) -> None:
             return None
 
-    root = _unsigned()
-    signer = LegacySigner(
+    legacy = LegacySigner(
         method=SignatureConstructionMethod.detached,
         signature_algorithm=SignatureMethod.RSA_SHA1,
         digest_algorithm=DigestAlgorithm.SHA1,
         c14n_algorithm=C14N,
     )
-    signer.namespaces = {"ds": NS_DS, "oadr": NS_OADR}
-    replay = etree.Element(f"{{{NS_DSP}}}ReplayProtect", nsmap={"dsp": NS_DSP})
-    etree.SubElement(replay, f"{{{NS_DSP}}}timestamp").text = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    etree.SubElement(replay, f"{{{NS_DSP}}}nonce").text = "legacy"
-    root.insert(
-        0,
-        signer.sign(
-            root,
-            key=pki.client.key_pem,
-            cert=pki.client.cert_pem.decode(),
-            reference_uri="#oadrSignedObject",
-            signature_properties=replay,
-        ),
-    )
-    data = etree.tostring(root)
+    data = _signed_with_replay(pki, clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "legacy", signer=legacy)
     with pytest.raises(SignatureError, match="invalid XML signature"):
         _verifier(pki.client, clock).verify(data)
     assert _verifier(pki.client, clock, allow_sha1=True).verify(data) is not None
@@ -460,14 +445,16 @@ def test_signing_certificate_is_parsed_once(pki: Pki, clock: FakeClock) -> None:
 # --------------------------------------------------------------------------- remaining edges
 
 
-def _signed_with_replay(pki: Pki, timestamp: str, nonce: str) -> bytes:
-    """A correctly signed payload whose ReplayProtect carries exactly these texts."""
+def _signed_with_replay(pki: Pki, timestamp: str, nonce: str, *, signer: XMLSigner | None = None) -> bytes:
+    """A correctly signed payload whose ReplayProtect carries exactly these texts (signxml's
+    RSA-SHA256 signer unless another is given)."""
     root = _unsigned()
-    signer = XMLSigner(
-        method=SignatureConstructionMethod.detached,
-        signature_algorithm=SignatureMethod.RSA_SHA256,
-        c14n_algorithm=C14N,
-    )
+    if signer is None:
+        signer = XMLSigner(
+            method=SignatureConstructionMethod.detached,
+            signature_algorithm=SignatureMethod.RSA_SHA256,
+            c14n_algorithm=C14N,
+        )
     signer.namespaces = {"ds": NS_DS, "oadr": NS_OADR}
     replay = etree.Element(f"{{{NS_DSP}}}ReplayProtect", nsmap={"dsp": NS_DSP})
     etree.SubElement(replay, f"{{{NS_DSP}}}timestamp").text = timestamp
