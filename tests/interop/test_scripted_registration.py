@@ -14,13 +14,11 @@ from custom_components.openadr_ven.openadr.models import (
     Poll,
     QueryRegistration,
     RegisterReport,
-    ReportRequest,
     RequestEvent,
     RequestReregistration,
     Response,
-    SpecifierPayload,
 )
-from tests.openadr.enginekit import event
+from tests.openadr.enginekit import event, report_request
 from tests.vtn.harness import VenHarness, poll_with
 from tests.vtn.scripted import ScriptedVTN
 
@@ -115,13 +113,7 @@ async def test_n1_0070_cancel_with_wrong_registration_id_then_right_one(
 
 async def test_g1_4015_poll_drains_the_queue_until_oadr_response(vtn: ScriptedVTN, ven: VenHarness) -> None:
     """R500: three queued messages -> the VEN answers each and polls again at once until oadrResponse."""
-    request = ReportRequest(
-        "rr-1",
-        "TELEMETRY_STATUS",
-        timedelta(0),
-        timedelta(0),
-        (SpecifierPayload("status", "x-notApplicable"),),
-    )
+    request = report_request("rr-1")
     got = await poll_with(
         ven,
         vtn,

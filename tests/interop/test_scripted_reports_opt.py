@@ -27,7 +27,7 @@ from custom_components.openadr_ven.openadr.models import (
     Target,
     UpdateReport,
 )
-from tests.openadr.enginekit import event
+from tests.openadr.enginekit import event, report_request
 from tests.vtn.harness import FixedMeter, VenHarness, poll_with
 from tests.vtn.scripted import ScriptedVTN
 
@@ -52,13 +52,7 @@ async def metered(vtn: ScriptedVTN, meter: FixedMeter) -> VenHarness:
 
 
 async def test_r1_3010_status_one_shot(vtn: ScriptedVTN, ven: VenHarness) -> None:
-    request = ReportRequest(
-        "rr-st",
-        "TELEMETRY_STATUS",
-        timedelta(0),
-        timedelta(0),
-        (SpecifierPayload("status", "x-notApplicable"),),
-    )
+    request = report_request("rr-st")
     got = await poll_with(ven, vtn, CreateReport("cr-1", (request,), "VEN_1"))
     assert [type(x.message).__name__ for x in got] == ["Poll", "CreatedReport", "UpdateReport", "Poll"]
     created = got[1].message
@@ -164,15 +158,7 @@ async def test_r1_3190_invalid_specifier_or_rid_is_452(vtn: ScriptedVTN, ven: Ve
 
 async def test_r1_3060_request_piggybacked_on_registered_report(vtn: ScriptedVTN) -> None:
     """R344: the VTN's oadrRegisteredReport to our METADATA carries a report request."""
-    vtn.piggyback_requests.append(
-        ReportRequest(
-            "rr-st",
-            "TELEMETRY_STATUS",
-            timedelta(0),
-            timedelta(0),
-            (SpecifierPayload("status", "x-notApplicable"),),
-        )
-    )
+    vtn.piggyback_requests.append(report_request("rr-st"))
     async with VenHarness(vtn.url) as h:
         await h.start()
     kinds = vtn.kinds()

@@ -19,7 +19,9 @@ from custom_components.openadr_ven.openadr.models import (
     ItemBase,
     OadrResponse,
     RegisteredReport,
+    ReportRequest,
     Response,
+    SpecifierPayload,
     Target,
 )
 
@@ -103,6 +105,20 @@ def distribute(
         invalid_events=invalid,
         response=Response(200, "OK", ""),
     )
+
+
+def report_request(  # noqa: PLR0917 - reads like the spec tables
+    rrid: str = "rr1",
+    spec: str = "TELEMETRY_STATUS",
+    granularity: timedelta = timedelta(0),
+    back: timedelta = timedelta(0),
+    rids: tuple[str, ...] = ("status",),
+    start: datetime | None = None,
+    duration: timedelta | None = None,
+) -> ReportRequest:
+    """A report request naming ``rids`` (default: a one-shot TELEMETRY_STATUS of rID "status")."""
+    payloads = tuple(SpecifierPayload(r, "x-notApplicable") for r in rids)
+    return ReportRequest(rrid, spec, granularity, back, payloads, start, duration)
 
 
 def created_registration(poll: timedelta | None = POLL, code: int = 200) -> CreatedPartyRegistration:

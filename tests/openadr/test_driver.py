@@ -55,6 +55,7 @@ from tests.openadr.enginekit import (
     created_registration,
     distribute,
     event,
+    report_request,
 )
 
 ZERO = timedelta(0)
@@ -169,13 +170,7 @@ async def test_g1_4015_drain_answers_each_reply_before_polling_again() -> None:
     client = make_client(vtn, clock)
     task = await start(client, clock)
     vtn.received.clear()
-    one_shot = ReportRequest(
-        "rr1",
-        "TELEMETRY_STATUS",
-        timedelta(0),
-        timedelta(0),
-        (SpecifierPayload("status", "x-notApplicable"),),
-    )
+    one_shot = report_request("rr1")
     vtn.queue = [distribute(event()), CreateReport("cr1", (one_shot,), VEN)]
     await client.poll_now()
     await clock.advance(0)

@@ -20,7 +20,6 @@ from custom_components.openadr_ven.openadr.models import (
     ReportRequest,
     ResourceStatus,
     Response,
-    SpecifierPayload,
     UpdatedReport,
     UpdateReport,
 )
@@ -34,22 +33,10 @@ from tests.openadr.enginekit import (
     poll_with,
     registered_engine,
 )
+from tests.openadr.enginekit import report_request as request
 
 M = timedelta(minutes=1)
 ZERO = timedelta(0)
-
-
-def request(  # noqa: PLR0917 - reads like the spec tables
-    rrid: str = "rr1",
-    spec: str = "TELEMETRY_STATUS",
-    granularity: timedelta = ZERO,
-    back: timedelta = ZERO,
-    rids: tuple[str, ...] = ("status",),
-    start: datetime | None = None,
-    duration: timedelta | None = None,
-) -> ReportRequest:
-    payloads = tuple(SpecifierPayload(r, "x-notApplicable") for r in rids)
-    return ReportRequest(rrid, spec, granularity, back, payloads, start, duration)
 
 
 def create(engine: VenEngine, *requests: ReportRequest, now: datetime = T0) -> list[object]:
