@@ -36,7 +36,6 @@ from .parse_construct import (
     new_signal,
 )
 from .parse_parts import (
-    MAX_NUMBER_CHARS,
     child,
     date_time,
     duration_prop,
@@ -156,13 +155,7 @@ def _intervals(el: etree._Element, path: str) -> tuple[Interval, ...]:
                     number = payload[0].text or ""
                 except IndexError:
                     raise missing(path + "/intervals/interval/signalPayload/payloadFloat/value") from None
-                # to_float() inlined; a value it would refuse is handed to it to raise its error
-                try:
-                    value = float(number)
-                except ValueError:
-                    value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
-                if value - value != 0.0 or len(number) > MAX_NUMBER_CHARS or "_" in number:
-                    value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
+                value = to_float(number, path + "/intervals/interval/signalPayload/payloadFloat/value")
         if duration is None:
             raise missing(path + "/intervals/interval/duration")  # R102
         if value is None:

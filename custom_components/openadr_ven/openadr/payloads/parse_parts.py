@@ -19,7 +19,7 @@ from .timeutil import parse_datetime, parse_duration
 MISSING_CODE = 459
 INVALID_CODE = 454
 _EMPTY_TARGET = Target()
-MAX_NUMBER_CHARS = 64
+_MAX_NUMBER_CHARS = 64
 
 # Tags bound to module globals: one global load per comparison instead of a global plus an
 # attribute load (the parsers compare every child's tag against these).
@@ -79,7 +79,7 @@ def to_float(value: str, path: str) -> float:
         number = float(value)
     except ValueError:
         raise invalid(path, f"not a number: {value[:32]!r}") from None
-    if number - number != 0.0 or len(value) > MAX_NUMBER_CHARS or "_" in value:  # NaN/inf, junk
+    if number - number != 0.0 or len(value) > _MAX_NUMBER_CHARS or "_" in value:  # NaN/inf, junk
         raise invalid(path, f"not a finite number: {value[:32]!r}")
     return number
 
