@@ -43,14 +43,16 @@ from .parse_parts import (
     item_base,
     missing,
     opt_text,
+    payload_float,
     response,
     target,
     text,
+    to_datetime,
     to_duration,
     to_float,
     to_int,
 )
-from .timeutil import parse_datetime, parse_duration
+from .timeutil import parse_duration
 
 _EMPTY_TARGET = Target()
 _RESPONSE_REQUIRED = {"always": ResponseRequired.ALWAYS, "never": ResponseRequired.NEVER}
@@ -183,17 +185,8 @@ def _signal(el: etree._Element) -> EventSignal:
             signal_type = (c.text or "").strip()
         elif tag == _SIGNAL_ID:
             signal_id = (c.text or "").strip()
-        elif tag == _CURRENT_VALUE:  # child() and payload_float() inlined
-            for p in c[:]:
-                if p.tag == _PAYLOAD_FLOAT:
-                    break
-            else:
-                raise missing(_P_SIGNAL + "/currentValue")
-            try:
-                number = p[0].text or ""
-            except IndexError:
-                raise missing(_P_SIGNAL + "/value") from None
-            current = to_float(number, _P_SIGNAL + "/value")
+        elif tag == _CURRENT_VALUE:
+            current = payload_float(child(c, _PAYLOAD_FLOAT, _P_SIGNAL + "/currentValue"), _P_SIGNAL)
         elif tag == _TARGET:
             signal_target = target(c)
         else:
@@ -268,17 +261,9 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
                 known = to_int((c.text or "").strip(), _P_DESC + "/modificationNumber")
             modification = known
         elif tag == _MARKET_CONTEXT:
-            for m in c[:]:  # child() inlined
-                if m.tag == _EMIX_MARKET_CONTEXT:
-                    market = (m.text or "").strip()
-                    break
-            else:
-                raise missing(_P_DESC + "/eiMarketContext/marketContext")
+            market = text(child(c, _EMIX_MARKET_CONTEXT, _P_DESC + "/eiMarketContext/marketContext"))
         elif tag == _CREATED_DATE_TIME:
-            try:  # to_datetime() inlined
-                created = parse_datetime((c.text or "").strip())
-            except PayloadError as err:
-                raise invalid(_P_DESC + "/createdDateTime", str(err)) from None
+            created = to_datetime((c.text or "").strip(), _P_DESC + "/createdDateTime")
         elif tag == _EVENT_STATUS:
             status = (c.text or "").strip()
         elif tag == _PRIORITY:  # 0 = lowest (R3)
@@ -287,10 +272,7 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
                 known = to_int((c.text or "").strip(), _P_DESC + "/priority")
             priority = known
         elif tag == _MODIFICATION_DATE_TIME:
-            try:
-                mod_time = parse_datetime((c.text or "").strip())
-            except PayloadError as err:
-                raise invalid(_P_DESC + "/modificationDateTime", str(err)) from None
+            mod_time = to_datetime((c.text or "").strip(), _P_DESC + "/modificationDateTime")
         elif tag == _MODIFICATION_REASON:
             mod_reason = opt_text(c)
         elif tag == _TEST_EVENT:
@@ -313,11 +295,7 @@ def _descriptor(el: etree._Element) -> EventDescriptor:
 
 
 def _active_period(el: etree._Element) -> ActivePeriod:
-    for props in el[:]:  # child() inlined
-        if props.tag == _PROPERTIES:
-            break
-    else:
-        raise missing(_P_PROPS)
+    props = child(el, _PROPERTIES, _P_PROPS)
     dtstart: datetime | None = None
     duration: timedelta | None = None
     start_after = notification = ramp_up = recovery = None
