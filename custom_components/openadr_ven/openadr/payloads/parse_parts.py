@@ -152,16 +152,14 @@ def response(el: etree._Element, path: str) -> Response:
     for c in el[:]:  # a list built in C: cheaper than lxml's child iterator
         tag = c.tag
         if tag == _EI_RESPONSE_CODE:
-            value = c.text
-            value = value.strip() if value else ""
+            value = text(c)
             if len(value) != 3 or not value.isascii() or not value.isdigit():
                 raise invalid(path + "/responseCode", f"not a 3-digit code: {value[:32]!r}")
             code = int(value)
         elif tag == _EI_RESPONSE_DESCRIPTION:
             description = c.text or ""
         elif tag == _PYLD_REQUEST_ID:
-            value = c.text  # opt_text() inlined: stripped, empty = None (R46)
-            request_id = (value.strip() or None) if value else None
+            request_id = opt_text(c)
     if code is None:
         raise missing(path + "/responseCode")
     return new_response(code, description, request_id)
@@ -180,10 +178,8 @@ def target(el: etree._Element) -> Target:
         tag = c.tag
         if not isinstance(tag, str):
             continue
-        if tag == _EI_VEN_ID:  # _add() inlined for the usual single venID
-            value = c.text
-            if value and (value := value.strip()):
-                ven_ids.append(value)
+        if tag == _EI_VEN_ID:
+            _add(ven_ids, c)
         elif tag == _EI_RESOURCE_ID:
             _add(resource_ids, c)
         elif tag == _EI_GROUP_ID:
