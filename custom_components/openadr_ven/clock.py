@@ -9,6 +9,7 @@ VEN in step with the rest of Home Assistant, and lets tests travel in time (froz
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
@@ -25,6 +26,10 @@ class HomeAssistantClock:
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         return dt_util.utcnow()
+
+    def monotonic(self) -> float:
+        """Seconds that never go back (``time.monotonic``; frozen-time tests move it too)."""
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` on an HA timer (cancelled with the waiting task)."""
