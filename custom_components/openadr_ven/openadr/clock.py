@@ -89,7 +89,10 @@ class FakeClock:
 
     async def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds``, waking sleepers in deadline order."""
-        target = self._mono + seconds
+        # Wall-clock instants are whole microseconds: a deadline read through ``next_deadline`` and
+        # handed back as seconds may fall short of the float deadline by rounding, so within half
+        # a microsecond counts as reached.
+        target = self._mono + seconds + 5e-7
         while True:
             await _settle()
             pending = sorted(((d, f) for d, f in self._sleepers if not f.done()), key=lambda x: x[0])
@@ -99,7 +102,7 @@ class FakeClock:
             deadline, fut = due[0]
             self._move_to(max(self._mono, deadline))
             fut.set_result(None)
-        self._move_to(target)
+        self._move_to(max(self._mono, target - 5e-7))
         await _settle()
 
     def _move_to(self, mono: float) -> None:
