@@ -30,6 +30,8 @@ from .const import (
     CONF_VTN_FINGERPRINT,
     CONF_VTN_URL,
     CONF_XML_SIGNATURE,
+    DEFAULT_OPT_IN,
+    DEFAULT_OPT_OUT,
     DOMAIN,
     PLATFORMS,
 )
@@ -54,6 +56,29 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+_DEFAULT_OPT_TYPES: Mapping[str, OptType] = {DEFAULT_OPT_IN: OptType.OPT_IN, DEFAULT_OPT_OUT: OptType.OPT_OUT}
+
+
+def default_opt_type(option: object) -> OptType:
+    """The OpenADR opt type of the ``default_opt`` option (opt in when unset or unknown)."""
+    return _DEFAULT_OPT_TYPES.get(str(option), OptType.OPT_IN)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: OpenADRConfigEntry) -> bool:
+    """1.1 -> 1.2: ``default_opt`` stored the wire values optIn/optOut, now opt_in/opt_out."""
+    if entry.version > 1:
+        return False  # written by a newer integration: refuse rather than guess
+    if entry.version == 1 and entry.minor_version < 2:
+        options = dict(entry.options)
+        old = options.get(CONF_DEFAULT_OPT)
+        if old is not None:
+            wire = {str(OptType.OPT_IN): DEFAULT_OPT_IN, str(OptType.OPT_OUT): DEFAULT_OPT_OUT}
+            known = old if old in _DEFAULT_OPT_TYPES else DEFAULT_OPT_IN
+            options[CONF_DEFAULT_OPT] = wire.get(str(old), known)
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -108,7 +133,7 @@ def create_ven_client(
         ven_id=data.get(CONF_VEN_ID) or None,
         resource_id=options.get(CONF_RESOURCE_ID) or None,
         market_contexts=tuple(options.get(CONF_MARKET_CONTEXTS, ())),
-        default_opt=OptType(options.get(CONF_DEFAULT_OPT, OptType.OPT_IN)),
+        default_opt=default_opt_type(options.get(CONF_DEFAULT_OPT)),
         xml_signature=bool(data.get(CONF_XML_SIGNATURE, False)),
     )
     transport = Transport(

@@ -51,10 +51,11 @@ from .const import (
     CONF_VTN_FINGERPRINT,
     CONF_VTN_URL,
     CONF_XML_SIGNATURE,
+    DEFAULT_OPT_IN,
+    DEFAULT_OPT_OUT,
     DOMAIN,
 )
 from .coordinator import OpenADRConfigEntry
-from .openadr.enums import OptType
 from .openadr.errors import (
     CertificateError,
     CertificateRejectedError,
@@ -267,7 +268,7 @@ class OpenADRConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a VEN."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: default_opt options opt_in/opt_out (async_migrate_entry)
 
     async def _async_validate(
         self, data: dict[str, Any], user_input: Mapping[str, Any], placeholders: dict[str, str]
@@ -423,9 +424,9 @@ class OpenADROptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ENERGY_ENTITY): selector.EntitySelector(
                     selector.EntitySelectorConfig(domain="sensor", device_class="energy")
                 ),
-                vol.Required(CONF_DEFAULT_OPT, default=str(OptType.OPT_IN)): selector.SelectSelector(
+                vol.Required(CONF_DEFAULT_OPT, default=DEFAULT_OPT_IN): selector.SelectSelector(
                     selector.SelectSelectorConfig(
-                        options=[str(o) for o in OptType], translation_key=CONF_DEFAULT_OPT
+                        options=[DEFAULT_OPT_IN, DEFAULT_OPT_OUT], translation_key=CONF_DEFAULT_OPT
                     )
                 ),
                 vol.Optional(CONF_RESOURCE_ID): _TEXT,

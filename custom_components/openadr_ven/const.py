@@ -38,6 +38,10 @@ CONF_CA_CERTIFICATES_FILE: Final = "ca_certificates_file"
 CONF_POWER_ENTITY: Final = "power_entity"
 CONF_ENERGY_ENTITY: Final = "energy_entity"
 CONF_DEFAULT_OPT: Final = "default_opt"
+# The default_opt selector's options: translation keys must be snake_case (hassfest), so the
+# options are ours and map to the OpenADR wire values (oadr optIn/optOut) here, in one place.
+DEFAULT_OPT_IN: Final = "opt_in"
+DEFAULT_OPT_OUT: Final = "opt_out"
 CONF_RESOURCE_ID: Final = "resource_id"
 CONF_MARKET_CONTEXTS: Final = "market_contexts"
 

@@ -224,7 +224,7 @@ def entry_data(pki: Pki, **overrides: Any) -> dict[str, Any]:
 ENTRY_OPTIONS: dict[str, Any] = {
     CONF_POWER_ENTITY: "sensor.house_power",
     CONF_ENERGY_ENTITY: "sensor.house_energy",
-    CONF_DEFAULT_OPT: str(OptType.OPT_IN),
+    CONF_DEFAULT_OPT: "opt_in",
     CONF_RESOURCE_ID: "resource-1",
     CONF_MARKET_CONTEXTS: [MARKET_CONTEXT],
 }
@@ -239,7 +239,7 @@ def mock_config_entry(pki: Pki) -> MockConfigEntry:
         data=entry_data(pki),
         options=dict(ENTRY_OPTIONS),
         version=1,
-        minor_version=1,
+        minor_version=2,
     )
 
 

@@ -427,7 +427,7 @@ async def test_options_flow(hass: HomeAssistant, mock_config_entry: MockConfigEn
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
 
-    base = {CONF_DEFAULT_OPT: "optOut"}
+    base = {CONF_DEFAULT_OPT: "opt_out"}
     for form, errors in (
         ({CONF_POWER_ENTITY: "sensor.missing"}, {CONF_POWER_ENTITY: "entity_not_found"}),
         ({CONF_POWER_ENTITY: "sensor.t"}, {CONF_POWER_ENTITY: "not_power"}),
@@ -452,7 +452,7 @@ async def test_options_flow(hass: HomeAssistant, mock_config_entry: MockConfigEn
     assert mock_config_entry.options == {
         CONF_POWER_ENTITY: "sensor.w",
         CONF_ENERGY_ENTITY: "sensor.e",
-        CONF_DEFAULT_OPT: "optOut",
+        CONF_DEFAULT_OPT: "opt_out",
         CONF_RESOURCE_ID: "res-9",
         CONF_MARKET_CONTEXTS: ["http://a.example.com"],
     }
@@ -463,7 +463,7 @@ async def test_options_flow_power_unit_error(hass: HomeAssistant, mock_config_en
     hass.states.async_set("sensor.p", "1", {"unit_of_measurement": "kWh", "device_class": "power"})
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_DEFAULT_OPT: "optIn", CONF_POWER_ENTITY: "sensor.p"}
+        result["flow_id"], {CONF_DEFAULT_OPT: "opt_in", CONF_POWER_ENTITY: "sensor.p"}
     )
     assert result["errors"] == {CONF_POWER_ENTITY: "invalid_power_unit"}
 

@@ -171,7 +171,7 @@ async def test_home_assistant_against_openleadr_vtn(hass: HomeAssistant, vtn: Op
         },
         options={
             CONF_POWER_ENTITY: POWER_ENTITY,
-            CONF_DEFAULT_OPT: "optIn",
+            CONF_DEFAULT_OPT: "opt_in",
             CONF_MARKET_CONTEXTS: [MARKET_CONTEXT],
         },
     )

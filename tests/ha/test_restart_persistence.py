@@ -126,7 +126,7 @@ def make_entry(vtn_url: str, *, entry_id: str = ENTRY_ID) -> MockConfigEntry:
         options={
             CONF_POWER_ENTITY: POWER,
             CONF_ENERGY_ENTITY: ENERGY,
-            CONF_DEFAULT_OPT: str(OptType.OPT_IN),
+            CONF_DEFAULT_OPT: "opt_in",
             CONF_RESOURCE_ID: "resource-1",
             CONF_MARKET_CONTEXTS: [],
         },
