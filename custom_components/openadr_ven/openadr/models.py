@@ -177,7 +177,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class InvalidEvent:
-    """An oadrEvent of a distribute that could not be parsed; answered on its own (R120-style).
+    """An oadrEvent of a distribute that could not be parsed; answered on its own (R19).
 
     ``event_id`` / ``modification_number`` are what could be read (may be empty / 0).
     """
