@@ -11,6 +11,7 @@ which are not part of the repository.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,12 +64,16 @@ def _scanned_files() -> Iterator[Path]:
     yield ROOT / "README.md"
 
 
-def _texts() -> Iterator[tuple[str, str]]:
+@functools.cache
+def _texts() -> tuple[tuple[str, str], ...]:
+    """(path, text) of every scanned file, read once for all the tests of this module."""
+    texts = []
     for path in _scanned_files():
         try:
-            yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+            texts.append((str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
         except UnicodeDecodeError:
             continue
+    return tuple(texts)
 
 
 def cited_rules(text: str) -> set[int]:
@@ -103,6 +108,7 @@ def _gaps() -> set[int]:
     return {int(n) for n in re.findall(r"R(\d+)", found[0])}
 
 
+@functools.cache
 def _citations() -> dict[str, tuple[set[int], set[str]]]:
     return {name: (cited_rules(text), cited_test_ids(text)) for name, text in _texts()}
 
